@@ -1,0 +1,349 @@
+/**
+ * The HTTP client shaped for Clerk's Backend API: base URL and `/v1`, the bearer secret,
+ * `Clerk-API-Version`, a `User-Agent` naming this package, JSON, a timeout per attempt, an overall
+ * deadline and the retry policy. It requires an `HttpClient.HttpClient` and picks none: the app
+ * provides fetch, undici or the emulator.
+ *
+ * ## Retry policy
+ *
+ * - Retried: transport failures and per-attempt timeouts, `5xx`, `429`, and `2xx` bodies that break
+ *   the contract. Never retried: any other `4xx`, invalid URLs, encoding failures.
+ * - Delay: exponential from 500 ms, ×1.5, capped at 60 s, jittered (Clerk's own spec), at most 5
+ *   retries; a `Retry-After` (seconds or HTTP date) replaces the computed delay.
+ * - A `Retry-After` longer than `maxWait` (60 s) fails at once with `RateLimited` carrying it, and
+ *   so does one that would end past the `deadline` (2 min): nobody sleeps for an hour by accident.
+ * - An outcome is ambiguous when the request may have been performed (transport failure, timeout,
+ *   `5xx`, unreadable `2xx`). Operations that are not idempotent pass a `reconcile` lookup: after an
+ *   ambiguous outcome it runs before anything is sent again, and its find is the result.
+ * - Interrupting a call aborts its HTTP request.
+ *
+ * @since 0.1.0
+ */
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { flow } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type { CommonError, FailedResponse } from "./ClerkError.js"
+import { ClerkApiError, ClerkErrorsJson, ClerkRequestError, fromResponse, RateLimited } from "./ClerkError.js"
+import { parseRetryAfter } from "./internal/retryAfter.js"
+import { userAgent } from "./internal/version.js"
+
+/**
+ * How failed attempts are retried. Every field has a default; `schedule` replaces the backoff
+ * entirely (a `Retry-After` still overrides its delay, and `maxWait`/`deadline` still apply).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 5. */
+  readonly times?: number | undefined
+  /** First backoff delay. Default 500 ms. */
+  readonly baseDelay?: Duration.DurationInput | undefined
+  /** Growth of the delay per retry. Default 1.5. */
+  readonly factor?: number | undefined
+  /** Largest backoff delay. Default 60 s. */
+  readonly maxDelay?: Duration.DurationInput | undefined
+  /** The wait budget: a `Retry-After` beyond it fails at once with `RateLimited`. Default 60 s. */
+  readonly maxWait?: Duration.DurationInput | undefined
+  /** A replacement for the exponential backoff, fed each retryable failure. */
+  readonly schedule?: Schedule.Schedule<unknown, RetryableFailure> | undefined
+}
+
+/**
+ * What `layer` takes. `retry: false` turns retries off.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The instance's secret key (`sk_live_…`/`sk_test_…`), kept redacted. */
+  readonly secretKey: Redacted.Redacted<string>
+  /** Where the Backend API lives. Default `https://api.clerk.com`; `/v1` is appended. */
+  readonly apiUrl?: string | undefined
+  /** Sent as `Clerk-API-Version`. Default `2026-05-12`. */
+  readonly apiVersion?: string | undefined
+  /** Time allowed for one attempt, response body included. Default 30 s. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Time allowed for a whole call, retries and their waits included. Default 2 min. */
+  readonly deadline?: Duration.DurationInput | undefined
+  /** The retry policy; `false` sends each request once. */
+  readonly retry?: RetryOptions | false | undefined
+}
+
+/**
+ * An attempt that may succeed if tried again: its error, the `Retry-After` Clerk sent, and whether
+ * the request may have been performed (`ambiguous`). This is what a custom retry `schedule` reads.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class RetryableFailure extends Data.TaggedClass("RetryableFailure")<{
+  readonly error: RateLimited | ClerkApiError | ClerkRequestError
+  readonly retryAfter: Option.Option<Duration.Duration>
+  readonly ambiguous: boolean
+}> {}
+
+/**
+ * How an operation reads the answers to its request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Handlers<A, E> {
+  /** Decodes a 2xx response; a failure means the body broke the contract. */
+  readonly onSuccess: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, ClerkApiError>
+  /** Maps a final non-2xx answer (not 429 or 5xx, which are retried) to the operation's error. */
+  readonly onFailure: (failed: FailedResponse) => E | CommonError
+  /**
+   * For requests that must not be performed twice: after an ambiguous outcome, `find` looks for
+   * what the earlier attempt may have done before anything is sent again; a find is the result.
+   * It runs also when retries end on an ambiguous failure, or on a final error that `when` says
+   * the earlier attempt may have caused (a duplicate of itself, say).
+   */
+  readonly reconcile?: {
+    readonly find: Effect.Effect<Option.Option<A>, E | CommonError>
+    readonly when: (error: E | CommonError) => boolean
+  } | undefined
+}
+
+/**
+ * The shaped client: the platform `HttpClient` with Clerk's URL and headers, and `execute`, which
+ * runs one request under the timeout, deadline and retry policy of the layer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** The platform client with base URL, bearer secret and headers applied; no retries. */
+  readonly httpClient: HttpClient.HttpClient
+  /** Sends `request` with the layer's policy and reads the answer with `handlers`. */
+  readonly execute: <A, E>(
+    request: HttpClientRequest.HttpClientRequest,
+    handlers: Handlers<A, E>
+  ) => Effect.Effect<A, E | CommonError>
+}
+
+/**
+ * The tag of the shaped Clerk client.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ClerkClient extends Context.Tag("@effect-clerk/invitations/ClerkClient")<ClerkClient, Service>() {}
+
+/**
+ * Clerk's Backend API host.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultApiUrl = "https://api.clerk.com"
+
+/**
+ * The Clerk API version this client speaks.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultApiVersion = "2026-05-12"
+
+/**
+ * The exponential backoff of Clerk's own spec (500 ms, ×1.5, at most 60 s), jittered, for `times`
+ * retries: the default schedule, exported to build on.
+ *
+ * @since 0.1.0
+ * @category retry
+ */
+export const backoff = (options: RetryOptions = {}): Schedule.Schedule<unknown, unknown> =>
+  Schedule.exponential(options.baseDelay ?? "500 millis", options.factor ?? 1.5).pipe(
+    Schedule.either(Schedule.spaced(options.maxDelay ?? "60 seconds")),
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(options.times ?? 5))
+  )
+
+const honourRetryAfter = (schedule: Schedule.Schedule<unknown, RetryableFailure>) =>
+  Schedule.identity<RetryableFailure>().pipe(
+    Schedule.intersect(schedule),
+    Schedule.modifyDelay(([failure], delay) => Option.getOrElse(failure.retryAfter, () => delay))
+  )
+
+const emptyErrors: ClerkErrorsJson = { errors: [] }
+const decodeErrors = Schema.decodeUnknownOption(ClerkErrorsJson)
+
+const readFailure = (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    response.json.pipe(
+      Effect.map((json) => Option.getOrElse(decodeErrors(json), () => emptyErrors)),
+      Effect.orElseSucceed(() => emptyErrors),
+      Effect.map((body): FailedResponse => ({
+        status: response.status,
+        body: body.traceId === undefined
+          ? Option.match(Headers.get(response.headers, "clerk-trace-id"), {
+            onNone: () => body,
+            onSome: (traceId) => ({ ...body, traceId })
+          })
+          : body,
+        retryAfter: parseRetryAfter(Option.getOrUndefined(Headers.get(response.headers, "retry-after")), now)
+      }))
+    ))
+
+const isTransient = (status: number) => status === 429 || status >= 500
+
+/**
+ * Builds the shaped client from the `HttpClient` in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = Effect.fnUntraced(function*(options: Options) {
+  const base = `${(options.apiUrl ?? defaultApiUrl).replace(/\/+$/, "")}/v1`
+  const httpClient = (yield* HttpClient.HttpClient).pipe(
+    HttpClient.mapRequest(flow(
+      HttpClientRequest.prependUrl(base),
+      HttpClientRequest.bearerToken(options.secretKey),
+      HttpClientRequest.setHeaders({ "Clerk-API-Version": options.apiVersion ?? defaultApiVersion, "User-Agent": userAgent }),
+      HttpClientRequest.acceptJson
+    )),
+    // No traceparent to a third party; no client span for a request whose URL carries an email.
+    HttpClient.withTracerPropagation(false),
+    HttpClient.withTracerDisabledWhen((request) => request.urlParams.some(([key]) => key === "query"))
+  )
+  const timeout = Duration.decode(options.timeout ?? "30 seconds")
+  const deadline = Duration.decode(options.deadline ?? "2 minutes")
+  const retry = options.retry === false ? undefined : options.retry ?? {}
+  const maxWait = Duration.decode(retry?.maxWait ?? "60 seconds")
+  const schedule = retry === undefined ? undefined : honourRetryAfter(retry.schedule ?? backoff(retry))
+
+  const execute = <A, E>(
+    request: HttpClientRequest.HttpClientRequest,
+    handlers: Handlers<A, E>
+  ): Effect.Effect<A, E | CommonError> =>
+    Effect.suspend(() => {
+      type Outcome = Either.Either<A, E | CommonError>
+      const done = (a: A): Outcome => Either.right(a)
+      const final = (error: E | CommonError): Outcome => Either.left(error)
+      const where = { method: request.method, path: request.url.split("?")[0] ?? request.url }
+      const retryable = (
+        error: RetryableFailure["error"],
+        ambiguous: boolean,
+        retryAfter: Option.Option<Duration.Duration> = Option.none()
+      ) => new RetryableFailure({ error, ambiguous, retryAfter })
+
+      const onResponse = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> => {
+        if (response.status >= 200 && response.status < 300) {
+          return Effect.mapBoth(handlers.onSuccess(response), {
+            onFailure: (error) => retryable(error, true),
+            onSuccess: done
+          })
+        }
+        return Effect.flatMap(readFailure(response), (failed) => {
+          if (!isTransient(failed.status)) return Effect.succeed(final(handlers.onFailure(failed)))
+          const error = fromResponse(failed)
+          return error._tag === "RateLimited" || error._tag === "ClerkApiError"
+            ? Effect.fail(retryable(error, failed.status !== 429, failed.retryAfter))
+            : Effect.succeed(final(error))
+        })
+      }
+      const onRequestError = (error: HttpClientError.HttpClientError): Effect.Effect<Outcome, RetryableFailure> =>
+        error._tag === "RequestError" && error.reason !== "Transport"
+          ? Effect.succeed(final(new ClerkRequestError({ reason: error.reason, ...where, cause: error.cause })))
+          : Effect.fail(retryable(new ClerkRequestError({ reason: "Transport", ...where, cause: error.cause }), true))
+
+      // One attempt: Right(a) success, Left(e) a final error; a RetryableFailure may pass if tried again.
+      const attemptOnce: Effect.Effect<Outcome, RetryableFailure> = httpClient.execute(request).pipe(
+        Effect.matchEffect({ onFailure: onRequestError, onSuccess: onResponse }),
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () => retryable(new ClerkRequestError({ reason: "Timeout", ...where }), true)
+        })
+      )
+
+      let ambiguous = false
+      const reconcile = handlers.reconcile
+      const lookUp = (orElse: Effect.Effect<Outcome, RetryableFailure>): Effect.Effect<Outcome, RetryableFailure> =>
+        reconcile === undefined || !ambiguous ? orElse : Effect.matchEffect(reconcile.find, {
+          onFailure: (error) => Effect.succeed(final(error)),
+          onSuccess: Option.match({ onNone: () => orElse, onSome: (a) => Effect.succeed(done(a)) })
+        })
+      const attempt = Effect.suspend(() => lookUp(attemptOnce)).pipe(
+        Effect.tapError((failure) => Effect.sync(() => (ambiguous ||= failure.ambiguous)))
+      )
+
+      const withinBudget = (startedAt: number) => (failure: RetryableFailure) =>
+        Option.match(failure.retryAfter, {
+          onNone: () => Effect.succeed(true),
+          onSome: (wait) =>
+            Duration.greaterThan(wait, maxWait)
+              ? Effect.succeed(false)
+              : Effect.map(
+                Clock.currentTimeMillis,
+                (now) => now - startedAt + Duration.toMillis(wait) <= Duration.toMillis(deadline)
+              )
+        })
+
+      const run = Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+        schedule === undefined ? attempt : Effect.retry(attempt, { schedule, while: withinBudget(startedAt) }))
+
+      const settled: Effect.Effect<Outcome> = Effect.catchAll(run, (failure) =>
+        Effect.catchAll(lookUp(Effect.succeed(final(failure.error))), (again) => Effect.succeed(final(again.error))))
+
+      return settled.pipe(
+        Effect.flatMap(Either.match({
+          onRight: (a) => Effect.succeed(a),
+          onLeft: (error): Effect.Effect<A, E | CommonError> =>
+            ambiguous && reconcile !== undefined && reconcile.when(error)
+              ? Effect.flatMap(
+                reconcile.find,
+                Option.match({ onNone: () => Effect.fail(error), onSome: (a) => Effect.succeed(a) })
+              )
+              : Effect.fail(error)
+        })),
+        Effect.timeoutFail({
+          duration: deadline,
+          onTimeout: () => new ClerkRequestError({ reason: "Timeout", ...where })
+        })
+      )
+    })
+
+  return ClerkClient.of({ httpClient, execute })
+})
+
+/**
+ * Provides the shaped Clerk client from explicit options; requires an `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<ClerkClient, never, HttpClient.HttpClient> =>
+  Layer.effect(ClerkClient, make(options))
+
+/**
+ * Provides the shaped Clerk client from configuration: by default `CLERK_SECRET_KEY` (redacted,
+ * required) and `CLERK_API_URL` (optional).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options> = {
+    secretKey: Config.redacted("CLERK_SECRET_KEY"),
+    apiUrl: Config.string("CLERK_API_URL").pipe(Config.withDefault(undefined))
+  }
+): Layer.Layer<ClerkClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(ClerkClient, Effect.flatMap(Config.unwrap(config), make))

@@ -1,0 +1,371 @@
+/**
+ * Schemas for Clerk invitations: the wire form (snake_case, epoch milliseconds), the domain form
+ * (camelCase, `DateTime.Utc`), the transformation between them, and the parameters of every
+ * operation, validated exactly as Clerk validates them so that bad input never reaches the wire.
+ *
+ * @since 0.1.0
+ */
+import * as DateTime from "effect/DateTime"
+import * as Schema from "effect/Schema"
+
+/**
+ * The id Clerk gives an invitation (`inv_…`), branded so that any string cannot pass for one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const InvitationId = Schema.String.pipe(Schema.brand("InvitationId"))
+
+/**
+ * An invitation id, branded.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InvitationId = typeof InvitationId.Type
+
+/**
+ * The lifecycle states of an invitation; `expired` is computed by Clerk from `expires_at`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const InvitationStatus = Schema.Literal("pending", "accepted", "revoked", "expired")
+
+/**
+ * One of `pending`, `accepted`, `revoked`, `expired`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InvitationStatus = typeof InvitationStatus.Type
+
+/**
+ * The email templates Clerk can send an invitation with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TemplateSlug = Schema.Literal("invitation", "waitlist_invitation")
+
+/**
+ * The orders `list` accepts: a field, optionally prefixed by `+` (ascending, the same as none)
+ * or `-` (descending).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OrderBy = Schema.Literal(
+  "created_at",
+  "+created_at",
+  "-created_at",
+  "email_address",
+  "+email_address",
+  "-email_address",
+  "expires_at",
+  "+expires_at",
+  "-expires_at"
+)
+
+/**
+ * A list order, such as `"-created_at"`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderBy = typeof OrderBy.Type
+
+// The same pattern as the `email` format of ajv-formats, which the official spec's
+// `format: email` is checked with: every address accepted here is one the spec accepts.
+const emailPattern =
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i
+
+/**
+ * An email address as Clerk accepts it: `local@domain.tld`, at most 320 characters.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EmailAddress = Schema.String.pipe(
+  Schema.maxLength(320, { message: () => "an email address has at most 320 characters" }),
+  Schema.pattern(emailPattern, { message: (issue) => `${JSON.stringify(issue.actual)} is not a valid email address` }),
+  Schema.annotations({ identifier: "EmailAddress" })
+)
+
+/**
+ * A JSON value: what can travel in `public_metadata` and come back unchanged.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
+
+/**
+ * Schema of a JSON value; numbers must be finite, so nothing is silently turned into `null`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Json: Schema.Schema<Json> = Schema.Union(
+  Schema.Null,
+  Schema.Boolean,
+  Schema.Number.pipe(Schema.finite()),
+  Schema.String,
+  Schema.Array(Schema.suspend((): Schema.Schema<Json> => Json)),
+  Schema.Record({ key: Schema.String, value: Schema.suspend((): Schema.Schema<Json> => Json) })
+).annotations({ identifier: "Json" })
+
+/**
+ * Public metadata: a JSON object whose inner keys are sent and returned exactly as written.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Metadata = Schema.Record({ key: Schema.String, value: Json }).annotations({ identifier: "Metadata" })
+
+/**
+ * An invitation as Clerk's JSON carries it (the `Invitation` schema of the official spec).
+ * Fields Clerk may add later are ignored, never rejected.
+ *
+ * @since 0.1.0
+ * @category wire
+ */
+export const InvitationJson = Schema.Struct({
+  object: Schema.Literal("invitation"),
+  id: Schema.String,
+  email_address: Schema.String,
+  public_metadata: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  revoked: Schema.optionalWith(Schema.Boolean, { exact: true }),
+  status: InvitationStatus,
+  url: Schema.optionalWith(Schema.String, { exact: true }),
+  expires_at: Schema.optionalWith(Schema.NullOr(Schema.Number), { exact: true }),
+  created_at: Schema.Number,
+  updated_at: Schema.Number
+}).annotations({ identifier: "InvitationJson" })
+
+/**
+ * The wire form of an invitation.
+ *
+ * @since 0.1.0
+ * @category wire
+ */
+export type InvitationJson = typeof InvitationJson.Type
+
+/**
+ * An invitation to join a Clerk application: the domain form, camelCase, with UTC times.
+ * `revoked` is `false` when Clerk omits it; `url` is absent after a revoke.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Invitation extends Schema.Class<Invitation>("Invitation")({
+  id: InvitationId,
+  emailAddress: Schema.String,
+  publicMetadata: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  status: InvitationStatus,
+  revoked: Schema.Boolean,
+  url: Schema.optionalWith(Schema.String, { exact: true }),
+  expiresAt: Schema.optionalWith(Schema.DateTimeUtcFromSelf, { exact: true }),
+  createdAt: Schema.DateTimeUtcFromSelf,
+  updatedAt: Schema.DateTimeUtcFromSelf
+}) {}
+
+const dateTimeFromMillis = (millis: number): DateTime.Utc => DateTime.unsafeMake(millis)
+
+/**
+ * Decodes Clerk's JSON into an `Invitation` (and encodes it back): snake_case keys become
+ * camelCase, epoch milliseconds become `DateTime.Utc`, an absent `revoked` becomes `false`.
+ *
+ * @since 0.1.0
+ * @category wire
+ */
+export const InvitationFromJson: Schema.Schema<Invitation, InvitationJson> = Schema.transform(
+  InvitationJson,
+  Schema.typeSchema(Invitation),
+  {
+    strict: true,
+    decode: (json) =>
+      new Invitation({
+        id: InvitationId.make(json.id),
+        emailAddress: json.email_address,
+        publicMetadata: json.public_metadata,
+        status: json.status,
+        revoked: json.revoked ?? false,
+        ...(json.url === undefined ? {} : { url: json.url }),
+        ...(json.expires_at === undefined || json.expires_at === null
+          ? {}
+          : { expiresAt: dateTimeFromMillis(json.expires_at) }),
+        createdAt: dateTimeFromMillis(json.created_at),
+        updatedAt: dateTimeFromMillis(json.updated_at)
+      }, true),
+    encode: (invitation) => ({
+      object: "invitation" as const,
+      id: invitation.id,
+      email_address: invitation.emailAddress,
+      public_metadata: invitation.publicMetadata,
+      ...(invitation.revoked ? { revoked: true } : {}),
+      status: invitation.status,
+      ...(invitation.url === undefined ? {} : { url: invitation.url }),
+      ...(invitation.expiresAt === undefined ? {} : { expires_at: DateTime.toEpochMillis(invitation.expiresAt) }),
+      created_at: DateTime.toEpochMillis(invitation.createdAt),
+      updated_at: DateTime.toEpochMillis(invitation.updatedAt)
+    })
+  }
+).annotations({ identifier: "InvitationFromJson" })
+
+/**
+ * A bare JSON array of invitations, as `POST /invitations/bulk` returns.
+ *
+ * @since 0.1.0
+ * @category wire
+ */
+export const InvitationListFromJson = Schema.Array(InvitationFromJson)
+
+/**
+ * One page of invitations with the total number of matches, as `GET /invitations?paginated=true`
+ * returns it (`{ data, total_count }`).
+ *
+ * @since 0.1.0
+ * @category wire
+ */
+export const InvitationPageFromJson = Schema.Struct({
+  data: InvitationListFromJson,
+  totalCount: Schema.propertySignature(Schema.NonNegativeInt).pipe(Schema.fromKey("total_count"))
+}).annotations({ identifier: "InvitationPage" })
+
+/**
+ * One page of invitations and the number of invitations that match the filters in all.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InvitationPage {
+  readonly data: ReadonlyArray<Invitation>
+  readonly totalCount: number
+}
+
+const intBetween = (name: string, min: number, max: number) =>
+  Schema.Number.pipe(
+    Schema.int({ message: () => `${name} must be an integer` }),
+    Schema.between(min, max, { message: () => `${name} must be between ${min} and ${max}` })
+  )
+
+/**
+ * What `Invitations.create` takes, validated before anything is sent. Its encoded form is the
+ * JSON body of `POST /invitations`: camelCase keys become snake_case, metadata keys do not change.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const CreateParams = Schema.Struct({
+  emailAddress: Schema.propertySignature(EmailAddress).pipe(Schema.fromKey("email_address")),
+  publicMetadata: Schema.optional(Metadata).pipe(Schema.fromKey("public_metadata")),
+  redirectUrl: Schema.optional(Schema.String).pipe(Schema.fromKey("redirect_url")),
+  notify: Schema.optional(Schema.Boolean),
+  ignoreExisting: Schema.optional(Schema.Boolean).pipe(Schema.fromKey("ignore_existing")),
+  expiresInDays: Schema.optional(intBetween("expiresInDays", 1, 365)).pipe(
+    Schema.fromKey("expires_in_days")
+  ),
+  templateSlug: Schema.optional(TemplateSlug).pipe(Schema.fromKey("template_slug"))
+}).annotations({ identifier: "CreateParams" })
+
+/**
+ * The parameters of one invitation.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface CreateParams {
+  /** The address to invite. */
+  readonly emailAddress: string
+  /** Copied to the user's public metadata on sign-up; must be JSON, keys are sent as written. */
+  readonly publicMetadata?: Readonly<Record<string, unknown>> | undefined
+  /** Where the invitation link leads after it is clicked (custom flows). */
+  readonly redirectUrl?: string | undefined
+  /** Send the email. Clerk's default: true. */
+  readonly notify?: boolean | undefined
+  /** Invite even if an invitation is pending for this address (and, on single create, a user has it). */
+  readonly ignoreExisting?: boolean | undefined
+  /** Days until the invitation expires, 1..365. Clerk's default: 30. */
+  readonly expiresInDays?: number | undefined
+  /** The email template. Clerk's default: `invitation`. */
+  readonly templateSlug?: "invitation" | "waitlist_invitation" | undefined
+}
+
+/**
+ * What `Invitations.createBulk` takes: 1 to 10 invitations, as one call of the endpoint allows.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const BulkParams = Schema.Array(CreateParams).pipe(
+  Schema.minItems(1, { message: () => "a bulk create needs at least 1 invitation" }),
+  Schema.maxItems(10, { message: () => "a bulk create takes at most 10 invitations per call" })
+).annotations({ identifier: "BulkParams" })
+
+const listFilters = {
+  status: Schema.optional(Schema.Union(InvitationStatus, Schema.Array(InvitationStatus))),
+  query: Schema.optional(Schema.String),
+  orderBy: Schema.optional(OrderBy)
+}
+
+/**
+ * What `Invitations.list` takes: `limit` 1..500 (Clerk's default 10), `offset` >= 0, integers;
+ * `status` one or several; `query` matches email or id; `orderBy` a field with an optional sign.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const ListParams = Schema.Struct({
+  ...listFilters,
+  limit: Schema.optional(intBetween("limit", 1, 500)),
+  offset: Schema.optional(
+    Schema.Number.pipe(
+      Schema.int({ message: () => "offset must be an integer" }),
+      Schema.nonNegative({ message: () => "offset must be 0 or more" })
+    )
+  )
+}).annotations({ identifier: "ListParams" })
+
+/**
+ * The parameters of one page of invitations.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface ListParams extends Schema.Simplify<typeof ListParams.Type> {}
+
+/**
+ * What `Invitations.stream` takes: the filters of `list` and a `pageSize` (1..500, default 100).
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const StreamParams = Schema.Struct({
+  ...listFilters,
+  pageSize: Schema.optional(intBetween("pageSize", 1, 500))
+}).annotations({ identifier: "StreamParams" })
+
+/**
+ * The parameters of a stream over every page.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export interface StreamParams extends Schema.Simplify<typeof StreamParams.Type> {}
+
+/**
+ * An invitation id as `revoke` accepts it: Clerk's ids are `inv_` and base62, so letters, digits,
+ * `_` and `-` only. A `/`, `.`, `?`, `#`, `%`, a space or any other character could steer the
+ * request to another path, so it is refused before a request exists.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const RevokeId = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9_-]{1,128}$/, {
+    message: (issue) =>
+      `${JSON.stringify(issue.actual)} is not an invitation id (expected letters, digits, "_" or "-", like inv_2g7np7Hrk0SN6kj5EDMLDaKNL0S)`
+  }),
+  Schema.annotations({ identifier: "InvitationId" })
+)

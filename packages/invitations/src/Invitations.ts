@@ -1,0 +1,259 @@
+/**
+ * The Invitations service: create one or up to ten invitations, list a page, stream every page,
+ * revoke one. Parameters are validated before any request exists (`InvalidRequest`, nothing sent),
+ * responses are decoded before a caller sees them, and each operation fails only with its own tags.
+ *
+ * Creates and revokes are exactly-once: after an outcome that may or may not have been performed
+ * (connection dropped, timeout, `5xx`, unreadable body), the service looks for what the earlier
+ * attempt did before sending again, so a retry never invites twice and a `DuplicateEmail` always
+ * means the invitation existed before the call.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { ClerkClient } from "./ClerkClient.js"
+import type {
+  CommonError,
+  DuplicateEmail,
+  InvitationNotFound,
+  InvitationNotRevocable
+} from "./ClerkError.js"
+import { ClerkApiError, fromCreateResponse, fromResponse, fromRevokeResponse, InvalidRequest } from "./ClerkError.js"
+import type { CreateParams, Invitation, InvitationPage, ListParams, StreamParams } from "./Invitation.js"
+import * as I from "./Invitation.js"
+
+/**
+ * The failures of `create` and `createBulk`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type CreateError = DuplicateEmail | InvalidRequest | CommonError
+
+/**
+ * The failures of `list` and `stream`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ListError = InvalidRequest | CommonError
+
+/**
+ * The failures of `revoke`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type RevokeError = InvitationNotFound | InvitationNotRevocable | InvalidRequest | CommonError
+
+/**
+ * The operations on a Clerk application's invitations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Creates an invitation and, unless `notify: false`, sends its email. */
+  readonly create: (params: CreateParams) => Effect.Effect<Invitation, CreateError>
+  /** Creates 1 to 10 invitations in one call, all or none. */
+  readonly createBulk: (params: ReadonlyArray<CreateParams>) => Effect.Effect<ReadonlyArray<Invitation>, CreateError>
+  /** One page of invitations (revoked ones only when `status` asks) and the total number of matches. */
+  readonly list: (params?: ListParams) => Effect.Effect<InvitationPage, ListError>
+  /** Every matching invitation, one page requested at a time as the stream is pulled. */
+  readonly stream: (params?: StreamParams) => Stream.Stream<Invitation, ListError>
+  /** Revokes an invitation: its link stops working. */
+  readonly revoke: (invitationId: string) => Effect.Effect<Invitation, RevokeError>
+}
+
+/**
+ * The tag of the Invitations service.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Invitations extends Context.Tag("@effect-clerk/invitations/Invitations")<Invitations, Service>() {}
+
+/**
+ * How far before a call's start an invitation may be stamped and still be taken as the call's own
+ * when reconciling an ambiguous outcome; it absorbs clock skew between this host and Clerk.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const reconcileWindowMillis = 60_000
+
+const parseOptions = { errors: "all", onExcessProperty: "error" } as const
+const encodeCreate = Schema.encodeUnknown(I.CreateParams, parseOptions)
+const encodeBulk = Schema.encodeUnknown(I.BulkParams, parseOptions)
+const decodeList = Schema.decodeUnknown(I.ListParams, parseOptions)
+const decodeStream = Schema.decodeUnknown(I.StreamParams, parseOptions)
+const decodeRevokeId = Schema.decodeUnknown(I.RevokeId)
+const decodeInvitation = Schema.decodeUnknown(I.InvitationFromJson)
+const decodeInvitations = Schema.decodeUnknown(I.InvitationListFromJson)
+const decodePage = Schema.decodeUnknown(I.InvitationPageFromJson)
+
+const invalid = (operation: string) => (error: ParseResult.ParseError) => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+    path: issue.path.map(String),
+    message: issue.message
+  }))
+  const lines = issues.map((issue) => issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`)
+  return new InvalidRequest({ message: `Invalid ${operation} parameters: ${lines.join("; ")}`, issues })
+}
+
+const contractBroken = (status: number, detail: string) =>
+  new ClerkApiError({
+    status,
+    errors: [{
+      code: "unexpected_response",
+      message: "Clerk's response does not match the Invitations contract",
+      longMessage: detail
+    }]
+  })
+
+const body = <A>(decode: (u: unknown) => Effect.Effect<A, ParseResult.ParseError>) =>
+(response: HttpClientResponse.HttpClientResponse): Effect.Effect<A, ClerkApiError> =>
+  response.json.pipe(
+    Effect.mapError((error) => contractBroken(response.status, `unreadable JSON body: ${error.message}`)),
+    Effect.flatMap((json) =>
+      Effect.mapError(decode(json), (error) => contractBroken(response.status, ParseResult.TreeFormatter.formatErrorSync(error)))
+    )
+  )
+
+const toUrlParams = (params: ListParams): Array<[string, string]> => {
+  const urlParams: Array<[string, string]> = [["paginated", "true"]]
+  if (params.limit !== undefined) urlParams.push(["limit", String(params.limit)])
+  if (params.offset !== undefined) urlParams.push(["offset", String(params.offset)])
+  if (params.orderBy !== undefined) urlParams.push(["order_by", params.orderBy])
+  if (params.query !== undefined) urlParams.push(["query", params.query])
+  const statuses = params.status === undefined ? [] : typeof params.status === "string" ? [params.status] : params.status
+  for (const status of statuses) urlParams.push(["status", status])
+  return urlParams
+}
+
+const sameEmail = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
+
+/**
+ * Builds the service from the `ClerkClient` in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(function*() {
+  const client = yield* ClerkClient
+
+  const listPage = (params: ListParams) =>
+    client.execute(HttpClientRequest.get("/invitations", { urlParams: toUrlParams(params) }), {
+      onSuccess: body(decodePage),
+      onFailure: fromResponse
+    })
+
+  // The invitations created (or revoked) since `startedAt`, found by what identifies them.
+  const findFresh = (
+    query: string,
+    status: "pending" | "revoked",
+    startedAt: number,
+    matches: (invitation: Invitation) => boolean
+  ) =>
+    listPage({ query, status, orderBy: "-created_at", limit: 100 }).pipe(
+      Effect.map(({ data }) =>
+        Option.fromNullable(data.find((invitation) =>
+          matches(invitation) &&
+          DateTime.toEpochMillis(status === "pending" ? invitation.createdAt : invitation.updatedAt) >=
+            startedAt - reconcileWindowMillis
+        ))
+      )
+    )
+
+  const findCreated = (emails: ReadonlyArray<string>, startedAt: number) =>
+    Effect.forEach(
+      emails,
+      (email) => findFresh(email, "pending", startedAt, (invitation) => sameEmail(invitation.emailAddress, email)),
+      { concurrency: 4 }
+    ).pipe(Effect.map(Option.all))
+
+  const isOwnDuplicate = (error: CreateError) => error._tag === "DuplicateEmail" && error.reason === "InvitationPending"
+
+  const create = Effect.fn("Invitations.create")(function*(params: CreateParams) {
+    const wire = yield* Effect.mapError(encodeCreate(params), invalid("create"))
+    const startedAt = yield* Clock.currentTimeMillis
+    return yield* client.execute(HttpClientRequest.post("/invitations").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
+      onSuccess: body(decodeInvitation),
+      onFailure: (failed) => fromCreateResponse(failed, [wire.email_address]),
+      reconcile: {
+        find: findCreated([wire.email_address], startedAt).pipe(Effect.map(Option.map(([invitation]) => invitation))),
+        when: isOwnDuplicate
+      }
+    })
+  })
+
+  const createBulk = Effect.fn("Invitations.createBulk")(function*(params: ReadonlyArray<CreateParams>) {
+    const wire = yield* Effect.mapError(encodeBulk(params), invalid("createBulk"))
+    yield* Effect.annotateCurrentSpan("invitations.count", wire.length)
+    const startedAt = yield* Clock.currentTimeMillis
+    const emails = wire.map((item) => item.email_address)
+    return yield* client.execute(
+      HttpClientRequest.post("/invitations/bulk").pipe(HttpClientRequest.bodyUnsafeJson(wire)),
+      {
+        onSuccess: body(decodeInvitations),
+        onFailure: (failed) => fromCreateResponse(failed, emails),
+        reconcile: { find: findCreated(emails, startedAt), when: isOwnDuplicate }
+      }
+    )
+  })
+
+  const list = Effect.fn("Invitations.list")(function*(params: ListParams = {}) {
+    const valid = yield* Effect.mapError(decodeList(params), invalid("list"))
+    return yield* listPage(valid)
+  })
+
+  const stream = (params: StreamParams = {}): Stream.Stream<Invitation, ListError> =>
+    Stream.unwrap(Effect.map(Effect.mapError(decodeStream(params), invalid("stream")), ({ pageSize = 100, ...filters }) =>
+      Stream.paginateChunkEffect(0, (offset) =>
+        listPage({ ...filters, limit: pageSize, offset }).pipe(
+          Effect.map(({ data, totalCount }) =>
+            [
+              Chunk.unsafeFromArray(data),
+              data.length < pageSize || offset + pageSize >= totalCount
+                ? Option.none<number>()
+                : Option.some(offset + pageSize)
+            ] as const
+          ),
+          Effect.withSpan("Invitations.stream.page", { attributes: { offset, pageSize } })
+        ))))
+
+  const revoke = Effect.fn("Invitations.revoke")(function*(invitationId: string) {
+    const id = yield* Effect.mapError(decodeRevokeId(invitationId), invalid("revoke"))
+    yield* Effect.annotateCurrentSpan("invitation.id", id)
+    const startedAt = yield* Clock.currentTimeMillis
+    return yield* client.execute(HttpClientRequest.post(`/invitations/${encodeURIComponent(id)}/revoke`), {
+      onSuccess: body(decodeInvitation),
+      onFailure: (failed) => fromRevokeResponse(failed, id),
+      reconcile: {
+        find: findFresh(id, "revoked", startedAt, (invitation) => invitation.id === id),
+        when: (error) => error._tag === "InvitationNotRevocable" && error.reason === "AlreadyRevoked"
+      }
+    })
+  })
+
+  return Invitations.of({ create, createBulk, list, stream, revoke })
+})
+
+/**
+ * Provides the Invitations service; requires the `ClerkClient` (which requires an `HttpClient`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<Invitations, never, ClerkClient> = Layer.effect(Invitations, make)
