@@ -1,0 +1,270 @@
+/**
+ * An in-memory emulator of Clerk's Backend API Invitations resource (`/v1/invitations…`),
+ * faithful to the wire described in clerk-api.md, exposed three ways:
+ *
+ * - `layer`: an `HttpClient.HttpClient` answering in process (no sockets), plus the control
+ *   service `ClerkEmulator`; the swap-in layer for specs;
+ * - `layerServer`: the same emulator over real HTTP on 127.0.0.1 (port 0 picks a free port;
+ *   `serverUrl` reads the bound address), with loopback-only control endpoints under
+ *   `/__emulator` (see `internal/server.ts`);
+ * - `make`: the raw parts, an `HttpApp` serving `/v1` and the control service.
+ *
+ * Time comes from `Clock` and randomness (ids, tickets, trace ids, chaos) from `Random`, both
+ * read in the fiber that handles a request: in process that is the caller's fiber, so `TestClock`
+ * drives expiry, delays and rate limits.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpServer from "@effect/platform/HttpServer"
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import * as Http from "node:http"
+import type * as Fault from "./Fault.js"
+import * as Faults from "./internal/faults.js"
+import * as Handler from "./internal/handler.js"
+import * as InProcessClient from "./internal/inProcessClient.js"
+import type * as Model from "./internal/model.js"
+import * as RateLimit from "./internal/rateLimit.js"
+import * as Server from "./internal/server.js"
+import * as Store from "./internal/store.js"
+
+/**
+ * The secret key the emulator accepts when no `secretKeys` are given.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultSecretKey = "sk_test_emulator"
+
+/**
+ * An invitation in wire form (snake_case JSON), exactly as Clerk would return it now:
+ * `revoked` only when true, `url` absent once revoked, `status` computed from the `Clock`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StoredInvitation = Model.StoredInvitation
+
+/**
+ * A request the emulator received. `headers` are as received with lowercased names, including
+ * `authorization` (so specs can check the bearer token; treat the list as secret). `body` is the
+ * parsed JSON, or `undefined` when empty or not JSON. `status` is `undefined` when an injected
+ * reset dropped the connection; `fault` names the injected fault, if any.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ReceivedRequest = Model.ReceivedRequest
+
+/**
+ * A control action named an invitation the emulator does not hold (`NotFound`), or one whose
+ * state does not allow it (`NotPending`: accepting a revoked, accepted or expired invitation,
+ * expiring a non-pending one).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class EmulatorError extends Schema.TaggedError<EmulatorError>()("EmulatorError", {
+  invitationId: Schema.String,
+  reason: Schema.Literal("NotFound", "NotPending")
+}) {
+  /** A readable explanation. */
+  override get message() {
+    return this.reason === "NotFound"
+      ? `The Clerk emulator holds no invitation with id ${this.invitationId}`
+      : `Invitation ${this.invitationId} is not pending`
+  }
+}
+
+/**
+ * The control service of an emulator: seed state, change invitations as a user or time would,
+ * inject faults, and read what was stored and received.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** A user now owns this email: creates answer 422 `form_identifier_exists`. */
+  readonly seedUser: (emailAddress: string) => Effect.Effect<void>
+  /** The invitee accepted: status `accepted`, and a user now owns the email. */
+  readonly accept: (invitationId: string) => Effect.Effect<void, EmulatorError>
+  /** Sets `expires_at` to now − 1 ms, so the invitation reads `expired`. */
+  readonly expire: (invitationId: string) => Effect.Effect<void, EmulatorError>
+  /** Every stored invitation, revoked ones included, in creation order. */
+  readonly invitations: Effect.Effect<ReadonlyArray<StoredInvitation>>
+  /** Every request received, in arrival order. */
+  readonly requests: Effect.Effect<ReadonlyArray<ReceivedRequest>>
+  /** Clears invitations, users, requests, faults, chaos and rate-limit counters. */
+  readonly reset: Effect.Effect<void>
+  /** The next `times` (default 1) requests to `route` get `fault`; queued faults apply in order. */
+  readonly injectFaults: (route: Fault.Route, fault: Fault.Fault, times?: number) => Effect.Effect<void>
+  /** Draws faults at random for a share of later requests (after any queued fault). */
+  readonly injectChaos: (options: Fault.ChaosOptions) => Effect.Effect<void>
+}
+
+/**
+ * The control service of the emulator in context.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ClerkEmulator extends Context.Tag("@effect-clerk/emulator/ClerkEmulator")<ClerkEmulator, Service>() {}
+
+/**
+ * How to build an emulator.
+ *
+ * - `secretKeys`: the keys accepted as `Authorization: Bearer <key>`; default `[defaultSecretKey]`.
+ * - `rateLimits`: Clerk's quotas per secret key, on by default (create 100, bulk 25 per hour);
+ *   `false` turns them off, a record overrides any part.
+ * - `frontendApiUrl`: the origin of ticket URLs; default `https://clerk.emulator.invalid`.
+ * - `maxBodyBytes`: larger bodies get 413; default 1 MiB.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly secretKeys?: ReadonlyArray<string> | undefined
+  readonly rateLimits?: {
+    readonly create?: number | undefined
+    readonly bulk?: number | undefined
+    readonly window?: Duration.DurationInput | undefined
+  } | false | undefined
+  readonly frontendApiUrl?: string | undefined
+  readonly maxBodyBytes?: number | undefined
+}
+
+/**
+ * The parts of an emulator: its web app (routes under `/v1`) and its control service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Emulator {
+  readonly app: HttpApp.Default
+  readonly control: Service
+}
+
+interface Built extends Emulator {
+  readonly handle: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Handler.Outcome>
+}
+
+const build = (options: Options = {}): Effect.Effect<Built> =>
+  Effect.gen(function*() {
+    const limits = options.rateLimits === false ? undefined : options.rateLimits ?? {}
+    const store = yield* Store.make(options.frontendApiUrl ?? "https://clerk.emulator.invalid")
+    const faults = yield* Faults.make
+    const limiter = yield* RateLimit.make(Duration.toMillis(limits?.window ?? "1 hour"))
+    const requests = yield* Ref.make<ReadonlyArray<ReceivedRequest>>([])
+    const handle = Handler.make({
+      store,
+      faults,
+      limiter,
+      requests,
+      settings: {
+        secretKeys: options.secretKeys ?? [defaultSecretKey],
+        quotas: limits === undefined ? undefined : { create: limits.create ?? 100, bulk: limits.bulk ?? 25 },
+        maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024
+      }
+    })
+    const controlled = (action: typeof store.accept) => (invitationId: string) =>
+      Clock.currentTimeMillis.pipe(
+        Effect.flatMap((now) => action(invitationId, now)),
+        Effect.flatMap(Either.match({
+          onLeft: (reason) => new EmulatorError({ invitationId, reason }),
+          onRight: () => Effect.void
+        }))
+      )
+    const control: Service = {
+      seedUser: store.seedUser,
+      accept: controlled(store.accept),
+      expire: controlled(store.expire),
+      invitations: Effect.flatMap(Clock.currentTimeMillis, store.all),
+      requests: Ref.get(requests),
+      reset: Effect.all([store.reset, faults.reset, limiter.reset, Ref.set(requests, [])], { discard: true }),
+      injectFaults: (route, fault, times = 1) => faults.inject(route, fault, times),
+      injectChaos: faults.chaos
+    }
+    const app: HttpApp.Default = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      Effect.flatMap(handle(request), (outcome) => {
+        if (outcome._tag === "Respond") return Effect.succeed(outcome.response)
+        if (request.source instanceof Http.IncomingMessage) request.source.socket.destroy()
+        return Effect.interrupt
+      }))
+    return { app, control, handle }
+  })
+
+/**
+ * Builds a fresh emulator: its `HttpApp` (serve it anywhere; a dropped connection destroys the
+ * Node socket when there is one and interrupts the request) and its control service.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options?: Options): Effect.Effect<Emulator> =>
+  Effect.map(build(options), ({ app, control }) => ({ app, control }))
+
+/**
+ * The swap-in layer for specs: an `HttpClient` that routes every request in process to a fresh
+ * emulator (any host works, only the path counts), and its control service.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: Options): Layer.Layer<ClerkEmulator | HttpClient.HttpClient> =>
+  Layer.effectContext(Effect.map(build(options), ({ control, handle }) =>
+    Context.make(ClerkEmulator, control).pipe(
+      Context.add(HttpClient.HttpClient, InProcessClient.make(handle))
+    )))
+
+/**
+ * Where `layerServer` listens: `port` 0 (the default) picks a free port; `host` defaults to
+ * `127.0.0.1`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerOptions extends Options {
+  readonly port?: number | undefined
+  readonly host?: string | undefined
+}
+
+/**
+ * Serves a fresh emulator over HTTP with Node, for official SDKs and other processes. Provides the
+ * control service and `HttpServer.HttpServer` (read the bound address with `serverUrl`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerServer = (
+  options: ServerOptions = {}
+): Layer.Layer<ClerkEmulator | HttpServer.HttpServer, HttpServerError.ServeError> =>
+  Layer.unwrapEffect(Effect.map(build(options), ({ app, control }) =>
+    Layer.merge(
+      Layer.succeed(ClerkEmulator, control),
+      Server.layer(app, control, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" })
+    )))
+
+/**
+ * The base URL of a served emulator, e.g. `http://127.0.0.1:4010` (no `/v1`): the `apiUrl` to
+ * give an SDK.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const serverUrl: Effect.Effect<string, never, HttpServer.HttpServer> = HttpServer.addressWith((address) =>
+  Effect.succeed(
+    address._tag === "UnixAddress"
+      ? `unix:${address.path}`
+      : `http://${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${address.port}`
+  )
+)

@@ -1,0 +1,74 @@
+/**
+ * An `HttpClient` that answers from the emulator in the calling fiber, without sockets: the
+ * client request becomes a web `Request`, then an `HttpServerRequest`; the emulator's response
+ * goes back through a web `Response`, so headers, bodies and statuses are what a socket would
+ * carry. Running in the caller's fiber means the caller's `Clock` (a `TestClock` in specs) and
+ * `Random` drive the emulator. A dropped connection fails the call with a transport
+ * `RequestError`.
+ *
+ * @internal
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import type { Outcome } from "./handler.js"
+
+const encodeError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
+  new HttpClientError.RequestError({ request, reason: "Encode", cause })
+
+const bodyInit = (
+  request: HttpClientRequest.HttpClientRequest
+): Effect.Effect<BodyInit | undefined, HttpClientError.RequestError> => {
+  const body = request.body
+  switch (body._tag) {
+    case "Empty":
+      return Effect.succeed(undefined)
+    case "Uint8Array":
+      return Effect.succeed(new Uint8Array(body.body))
+    case "FormData":
+      return Effect.succeed(body.formData)
+    case "Stream":
+      return Stream.runCollect(body.stream).pipe(
+        Effect.map((chunks) => Buffer.concat(Chunk.toReadonlyArray(chunks))),
+        Effect.mapError((cause) => encodeError(request, cause))
+      )
+    case "Raw": {
+      const raw = body.body
+      return raw instanceof Uint8Array
+        ? Effect.succeed(new Uint8Array(raw))
+        : typeof raw === "string" || raw instanceof ArrayBuffer || raw instanceof Blob || raw instanceof URLSearchParams
+        ? Effect.succeed(raw)
+        : Effect.fail(encodeError(request, new TypeError("unsupported raw body for the in-process emulator client")))
+    }
+  }
+}
+
+/** Builds the in-process client over the emulator's request pipeline. */
+export const make = (
+  handle: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Outcome>
+): HttpClient.HttpClient =>
+  HttpClient.make((request, url) =>
+    Effect.gen(function*() {
+      const body = yield* bodyInit(request)
+      const headers = Object.entries(request.headers).filter(([name]) => name !== "content-length")
+      const web = yield* Effect.try({
+        try: () => new Request(url, { method: request.method, headers, body: body ?? null }),
+        catch: (cause) => encodeError(request, cause)
+      })
+      const outcome = yield* handle(HttpServerRequest.fromWeb(web))
+      if (outcome._tag === "Drop") {
+        return yield* new HttpClientError.RequestError({
+          request,
+          reason: "Transport",
+          description: "the Clerk emulator dropped the connection (injected fault)"
+        })
+      }
+      return HttpClientResponse.fromWeb(request, HttpServerResponse.toWeb(outcome.response))
+    })
+  )

@@ -1,0 +1,101 @@
+/**
+ * The emulator's data model: stored invitations, their wire form as Clerk returns it at a given
+ * instant, received requests, and the Clerk-like identifiers (`inv_` ids, ticket URLs).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
+
+/** An invitation as the emulator keeps it; `state` is what was done to it, not its computed status. */
+export interface InvitationRecord {
+  readonly seq: number
+  readonly id: string
+  readonly emailAddress: string
+  readonly publicMetadata: Readonly<Record<string, unknown>>
+  readonly state: "pending" | "accepted" | "revoked"
+  readonly url: string
+  readonly expiresAt: number
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+/** The status Clerk reports: a pending invitation past `expires_at` reads `expired`. */
+export type InvitationStatus = "pending" | "accepted" | "revoked" | "expired"
+
+/** Wire form of an invitation (snake_case), exactly as a Clerk response carries it. */
+export interface StoredInvitation {
+  readonly object: "invitation"
+  readonly id: string
+  readonly email_address: string
+  readonly public_metadata: Readonly<Record<string, unknown>>
+  readonly revoked?: true
+  readonly status: InvitationStatus
+  readonly url?: string
+  readonly expires_at: number
+  readonly created_at: number
+  readonly updated_at: number
+}
+
+/** A request as the emulator received it, with the status it answered. */
+export interface ReceivedRequest {
+  readonly method: string
+  readonly path: string
+  readonly urlParams: ReadonlyArray<readonly [string, string]>
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: unknown
+  readonly status: number | undefined
+  readonly fault: "Status" | "ResetBefore" | "ResetAfter" | "Delay" | "Malformed" | undefined
+}
+
+/** Computes the status Clerk would report at `now`. */
+export const statusAt = (record: InvitationRecord, now: number): InvitationStatus =>
+  record.state === "pending" && record.expiresAt < now ? "expired" : record.state
+
+/** Renders the wire form at `now`: `revoked` only when true, `url` only when not revoked. */
+export const toWire = (record: InvitationRecord, now: number): StoredInvitation => {
+  const base = {
+    object: "invitation" as const,
+    id: record.id,
+    email_address: record.emailAddress,
+    public_metadata: record.publicMetadata
+  }
+  const times = { expires_at: record.expiresAt, created_at: record.createdAt, updated_at: record.updatedAt }
+  return record.state === "revoked"
+    ? { ...base, revoked: true, status: "revoked", ...times }
+    : { ...base, status: statusAt(record, now), url: record.url, ...times }
+}
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+/** `length` base62 characters drawn from the `Random` service. */
+export const randomBase62 = (length: number): Effect.Effect<string> =>
+  Effect.map(
+    Effect.all(Array.from({ length }, () => Random.nextIntBetween(0, base62.length))),
+    (indexes) => indexes.map((i) => base62.charAt(i)).join("")
+  )
+
+/** A Clerk-looking invitation id: `inv_` and 27 base62 characters. */
+export const invitationId: Effect.Effect<string> = Effect.map(randomBase62(27), (s) => `inv_${s}`)
+
+/** A trace id for error bodies and the `Clerk-Trace-Id` header. */
+export const traceId: Effect.Effect<string> = Effect.map(randomBase62(32), (s) => s.toLowerCase())
+
+const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url")
+
+/**
+ * The ticket URL Clerk puts in `url`: a JWT-looking, unsigned ticket carrying the same claims as
+ * a real one (seconds to expiry, expiry, instance, invitation id, ticket type).
+ */
+export const ticketUrl = (frontendApiUrl: string, id: string, createdAt: number, expiresAt: number) =>
+  Effect.map(randomBase62(43), (signature) => {
+    const header = base64url({ alg: "RS256", typ: "JWT" })
+    const payload = base64url({
+      eis: Math.round((expiresAt - createdAt) / 1000),
+      exp: Math.floor(expiresAt / 1000),
+      iid: "ins_emulator",
+      sid: id,
+      st: "invitation"
+    })
+    return `${frontendApiUrl.replace(/\/+$/, "")}/v1/tickets/accept?ticket=${header}.${payload}.${signature}`
+  })
