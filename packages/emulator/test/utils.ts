@@ -63,3 +63,9 @@ export const errors = (reply: Reply): ReadonlyArray<Record<string, unknown>> => 
 
 /** The `errors[0].code` of an error reply, or undefined. */
 export const code = (reply: Reply): unknown => errors(reply)[0]?.code
+
+/** Runs a spec against a fresh in-process emulator. */
+export const withEmulator = (options?: ClerkEmulator.Options) => Effect.provide(ClerkEmulator.layer(options))
+
+/** The control service. */
+export const control = ClerkEmulator.ClerkEmulator
