@@ -104,10 +104,16 @@ const decodeInvitations = Schema.decodeUnknown(I.InvitationListFromJson)
 const decodePage = Schema.decodeUnknown(I.InvitationPageFromJson)
 
 const invalid = (operation: string) => (error: ParseResult.ParseError) => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+  const all = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
     path: issue.path.map(String),
     message: issue.message
   }))
+  // An optional field is a union with `undefined`: its "Expected undefined" branch says nothing.
+  const key = (path: ReadonlyArray<string>) => path.join(".")
+  const issues = all.filter((issue) =>
+    !issue.message.startsWith("Expected undefined") ||
+    !all.some((other) => other !== issue && key(other.path) === key(issue.path))
+  )
   const lines = issues.map((issue) => issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`)
   return new InvalidRequest({ message: `Invalid ${operation} parameters: ${lines.join("; ")}`, issues })
 }
