@@ -3,6 +3,7 @@
  */
 import { ClerkClient, Invitations } from "@effect-clerk/invitations"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
@@ -28,10 +29,11 @@ const bodyOf = (request: HttpClientRequest.HttpClientRequest): unknown => {
   return body._tag === "Empty" ? undefined : body._tag
 }
 
+/** What a stub may answer: a response, an effect of one, or `reset` (the connection drops). */
+export type Reply = Response | Effect.Effect<Response> | "reset"
+
 /** A stub `HttpClient` that records every request and answers with `reply(request, n)` (n from 1). */
-export const makeFakeHttp = (
-  reply: (request: Recorded, n: number) => Response | Effect.Effect<Response, unknown>
-) =>
+export const makeFakeHttp = (reply: (request: Recorded, n: number) => Reply) =>
   Effect.gen(function*() {
     const requests = yield* Ref.make<ReadonlyArray<Recorded>>([])
     const client = HttpClient.make((request, url, signal) =>
@@ -39,7 +41,10 @@ export const makeFakeHttp = (
         const recorded: Recorded = { method: request.method, url, headers: request.headers, body: bodyOf(request), signal }
         const all = yield* Ref.updateAndGet(requests, (rs) => [...rs, recorded])
         const answer = reply(recorded, all.length)
-        const response = Effect.isEffect(answer) ? yield* Effect.orDie(answer) : answer
+        if (answer === "reset") {
+          return yield* new HttpClientError.RequestError({ request, reason: "Transport", cause: new Error("socket hang up") })
+        }
+        const response = Effect.isEffect(answer) ? yield* answer : answer
         return HttpClientResponse.fromWeb(request, response)
       })
     )
