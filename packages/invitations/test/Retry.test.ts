@@ -6,9 +6,10 @@ import * as Fiber from "effect/Fiber"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
+import type { Recorded } from "./utils.js"
 import { clerkError, invitationJson, invitationsOver, json, makeFakeHttp } from "./utils.js"
 
-const countOf = (requests: Ref.Ref<ReadonlyArray<{ readonly method: string }>>, method?: string) =>
+const countOf = (requests: Ref.Ref<ReadonlyArray<Recorded>>, method?: string) =>
   Effect.map(Ref.get(requests), (all) => all.filter((r) => method === undefined || r.method === method).length)
 
 describe("retry policy", () => {
