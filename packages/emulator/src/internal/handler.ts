@@ -110,14 +110,20 @@ interface Body {
   readonly tooLarge: boolean
 }
 
+/**
+ * Reads at most `max` bytes; a longer body is drained (so the client can read the 413 rather than
+ * a reset) and reported too large. A declared `content-length` over `max` is refused unread.
+ */
 const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Effect.Effect<Body> => {
   const declared = Number(request.headers["content-length"] ?? "0")
   if (Number.isFinite(declared) && declared > max) return Effect.succeed({ bytes: new Uint8Array(), tooLarge: true })
   return request.stream.pipe(
-    Stream.runFoldWhile(
+    Stream.runFold(
       { chunks: Chunk.empty<Uint8Array>(), size: 0 },
-      (acc) => acc.size <= max,
-      (acc, chunk) => ({ chunks: Chunk.append(acc.chunks, chunk), size: acc.size + chunk.length })
+      (acc, chunk) => ({
+        chunks: acc.size + chunk.length <= max ? Chunk.append(acc.chunks, chunk) : acc.chunks,
+        size: acc.size + chunk.length
+      })
     ),
     Effect.map(({ chunks, size }) => ({ bytes: Buffer.concat(Chunk.toReadonlyArray(chunks)), tooLarge: size > max })),
     Effect.orElseSucceed(() => ({ bytes: new Uint8Array(), tooLarge: false }))
