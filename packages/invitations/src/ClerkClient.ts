@@ -220,9 +220,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       HttpClientRequest.setHeaders({ "Clerk-API-Version": options.apiVersion ?? defaultApiVersion, "User-Agent": userAgent }),
       HttpClientRequest.acceptJson
     )),
-    // No traceparent to a third party; no client span for a request whose URL carries an email.
+    // No traceparent to a third party. No platform client span either: it would keep the request
+    // (bearer header included) in its exit and put a `query` (an email) in `url.full`; the
+    // operation's own span carries the method, path and status instead.
     HttpClient.withTracerPropagation(false),
-    HttpClient.withTracerDisabledWhen((request) => request.urlParams.some(([key]) => key === "query"))
+    HttpClient.withTracerDisabledWhen(() => true)
   )
   const timeout = Duration.decode(options.timeout ?? "30 seconds")
   const deadline = Duration.decode(options.deadline ?? "2 minutes")
@@ -245,7 +247,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         retryAfter: Option.Option<Duration.Duration> = Option.none()
       ) => new RetryableFailure({ error, ambiguous, retryAfter })
 
-      const onResponse = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> => {
+      const onResponse = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> =>
+        Effect.zipRight(Effect.annotateCurrentSpan("http.response.status_code", response.status), classify(response))
+      const classify = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> => {
         if (response.status >= 200 && response.status < 300) {
           return Effect.mapBoth(handlers.onSuccess(response), {
             onFailure: (error) => retryable(error, true),
@@ -274,6 +278,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         })
       )
 
+      const annotate = Effect.annotateCurrentSpan({ "http.request.method": where.method, "url.path": where.path })
       let ambiguous = false
       const reconcile = handlers.reconcile
       const lookUp = (orElse: Effect.Effect<Outcome, RetryableFailure>): Effect.Effect<Outcome, RetryableFailure> =>
@@ -297,8 +302,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
               )
         })
 
-      const run = Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
-        schedule === undefined ? attempt : Effect.retry(attempt, { schedule, while: withinBudget(startedAt) }))
+      const run = Effect.zipRight(annotate, Clock.currentTimeMillis).pipe(Effect.flatMap((startedAt) =>
+        schedule === undefined ? attempt : Effect.retry(attempt, { schedule, while: withinBudget(startedAt) })))
 
       const settled: Effect.Effect<Outcome> = Effect.catchAll(run, (failure) =>
         Effect.catchAll(lookUp(Effect.succeed(final(failure.error))), (again) => Effect.succeed(final(again.error))))

@@ -69,7 +69,7 @@ export const invitationsOver = <E, R>(
 
 /** A Clerk invitation as JSON, as the wire carries it. */
 export const invitationJson = (overrides: Record<string, unknown> = {}) => ({
-  object: "invitation",
+  object: "invitation" as const,
   id: "inv_3K1I63Ew6FCtVnc4qwZU69JqyZB",
   email_address: "ada@example.com",
   public_metadata: {},
