@@ -123,3 +123,25 @@ describe("injected faults", () => {
       assert.includeMembers(faulted, [500, 503])
     }))
 })
+
+describe("requests whose caller gives up", () => {
+  it.effect("a create delayed past the caller's timeout still completes, as on a real server", () =>
+    Effect.gen(function*() {
+      yield* inject("create", Fault.Delay({ duration: "10 seconds" }))
+      const fiber = yield* Effect.fork(Effect.timeout(create("a@example.com"), "1 second"))
+      yield* TestClock.adjust("1 second")
+      const timedOut = yield* Effect.flip(Fiber.join(fiber))
+      assert.strictEqual(timedOut._tag, "TimeoutException")
+      assert.strictEqual((yield* stored).length, 0)
+      yield* TestClock.adjust("9 seconds")
+      assert.strictEqual((yield* stored).length, 1)
+    }).pipe(withEmulator()))
+
+  it.effect("concurrent creates for one address store exactly one invitation", () =>
+    Effect.gen(function*() {
+      const replies = yield* Effect.all(Array.from({ length: 20 }, () => create("same@example.com")), { concurrency: "unbounded" })
+      assert.strictEqual(replies.filter((r) => r.status === 200).length, 1)
+      assert.strictEqual(replies.filter((r) => code(r) === "duplicate_record").length, 19)
+      assert.strictEqual((yield* stored).length, 1)
+    }).pipe(withEmulator()))
+})

@@ -2,9 +2,10 @@
  * An `HttpClient` that answers from the emulator in the calling fiber, without sockets: the
  * client request becomes a web `Request`, then an `HttpServerRequest`; the emulator's response
  * goes back through a web `Response`, so headers, bodies and statuses are what a socket would
- * carry. Running in the caller's fiber means the caller's `Clock` (a `TestClock` in specs) and
- * `Random` drive the emulator. A dropped connection fails the call with a transport
- * `RequestError`.
+ * carry. The request runs in a daemon fiber forked from the caller, so the caller's `Clock` (a
+ * `TestClock` in specs) and `Random` drive the emulator, and, like a real server, the emulator
+ * finishes a request whose caller gave up (timed out or was interrupted). A dropped connection
+ * fails the call with a transport `RequestError`.
  *
  * @internal
  */
@@ -16,6 +17,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import type { Outcome } from "./handler.js"
 
@@ -61,7 +63,8 @@ export const make = (
         try: () => new Request(url, { method: request.method, headers, body: body ?? null }),
         catch: (cause) => encodeError(request, cause)
       })
-      const outcome = yield* handle(HttpServerRequest.fromWeb(web))
+      const running = yield* Effect.forkDaemon(handle(HttpServerRequest.fromWeb(web)))
+      const outcome = yield* Fiber.join(running)
       if (outcome._tag === "Drop") {
         return yield* new HttpClientError.RequestError({
           request,

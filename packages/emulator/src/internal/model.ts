@@ -6,6 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
+import type * as Fault from "../Fault.js"
 
 /** An invitation as the emulator keeps it; `state` is what was done to it, not its computed status. */
 export interface InvitationRecord {
@@ -45,7 +46,7 @@ export interface ReceivedRequest {
   readonly headers: Readonly<Record<string, string>>
   readonly body: unknown
   readonly status: number | undefined
-  readonly fault: "Status" | "ResetBefore" | "ResetAfter" | "Delay" | "Malformed" | undefined
+  readonly fault: Fault.Fault["_tag"] | undefined
 }
 
 /** Computes the status Clerk would report at `now`. */
