@@ -124,8 +124,10 @@ export class ClerkEmulator extends Context.Tag("@effect-clerk/emulator/ClerkEmul
  * How to build an emulator.
  *
  * - `secretKeys`: the keys accepted as `Authorization: Bearer <key>`; default `[defaultSecretKey]`.
- * - `rateLimits`: Clerk's quotas per secret key, on by default (create 100, bulk 25 per hour);
- *   `false` turns them off, a record overrides any part.
+ * - `rateLimits`: Clerk's quotas per secret key, on by default (create 100, bulk 25 per hour,
+ *   sliding window); `false` turns them off, a record overrides any part. Every authenticated
+ *   request that reaches create or bulk counts, even one that then fails validation; a 429 does
+ *   not. Lists are not limited.
  * - `frontendApiUrl`: the origin of ticket URLs; default `https://clerk.emulator.invalid`.
  * - `maxBodyBytes`: larger bodies get 413; default 1 MiB.
  *
