@@ -130,6 +130,11 @@ export interface Options {
   readonly batchSize?: number | undefined
   /** Skip addresses with a pending or accepted invitation, found by streaming the list first. Default true. */
   readonly skipExisting?: boolean | undefined
+  /**
+   * Rounds per address for failures that may pass later (transport, timeout, 5xx, a broken body)
+   * once the client's own retries gave up; then the address is `Failed`. Default 3.
+   */
+  readonly attempts?: number | undefined
   /** Called with every change of progress, waits included. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
 }
@@ -145,7 +150,12 @@ export const clerkLimits = { create: 100, bulk: 25, window: Duration.hours(1) } 
 interface Item {
   readonly emailAddress: string
   readonly params: CreateParams
+  readonly round: number
 }
+
+const isTransient = (error: ClerkError) =>
+  error._tag === "ClerkRequestError" ||
+  (error._tag === "ClerkApiError" && (error.status >= 500 || error.status < 300))
 
 type Endpoint = "create" | "bulk"
 
@@ -185,6 +195,7 @@ export const invite = <E = never, R = never>(
       bulk: new SlidingWindow(options.limits?.bulk ?? clerkLimits.bulk, Duration.toMillis(window))
     }
     const batchSize = Math.max(1, Math.min(10, options.batchSize ?? 10))
+    const attempts = Math.max(1, options.attempts ?? 3)
     const mailbox = yield* Mailbox.make<Result, E | ClerkError>()
     const wake = yield* Queue.sliding<void>(1)
     const startedAt = yield* Clock.currentTimeMillis
@@ -246,7 +257,7 @@ export const invite = <E = never, R = never>(
         const status = existing.get(k)
         if (status === "pending" && params.ignoreExisting !== true) return emit(Outcome.AlreadyInvited({ emailAddress }))
         if (status === "accepted") return emit(Outcome.UserExists({ emailAddress }))
-        queued.push({ emailAddress, params })
+        queued.push({ emailAddress, params, round: 1 })
         return wake.offer(undefined)
       })
     const source: Stream.Stream<CreateParams, E, R> = Symbol.iterator in input ? Stream.fromIterable(input) : input
@@ -299,10 +310,17 @@ export const invite = <E = never, R = never>(
             requeue(rest)
           )
         }
-        default:
-          return Effect.forEach(items, (item) => emit(Outcome.Failed({ emailAddress: item.emailAddress, error })), {
-            discard: true
-          })
+        default: {
+          const again = isTransient(error) ? items.filter((item) => item.round < attempts) : []
+          return Effect.zipRight(
+            requeue(again.map((item) => ({ ...item, round: item.round + 1 }))),
+            Effect.forEach(
+              items.filter((item) => !again.includes(item)),
+              (item) => emit(Outcome.Failed({ emailAddress: item.emailAddress, error })),
+              { discard: true }
+            )
+          )
+        }
       }
     }
 

@@ -199,4 +199,37 @@ describe("figures", () => {
       const posts = (yield* emulator.requests).filter((r) => r.method === "POST")
       assert.strictEqual(posts.filter((r) => r.status === 429).length, 0)
     }).pipe(Effect.provide(stack())), 120_000)
+
+  it.effect("1,000 addresses with 30% of requests faulted: exactly 1,000 invitations, none doubled, every input accounted for", () =>
+    Effect.gen(function*() {
+      const emulator = yield* ClerkEmulator.ClerkEmulator
+      yield* emulator.injectChaos({
+        rate: 0.3,
+        seed: "effect-clerk chaos",
+        faults: [
+          Fault.Status({ status: 500 }),
+          Fault.Status({ status: 503 }),
+          Fault.Status({ status: 429, retryAfter: 2 }),
+          Fault.ResetBefore(),
+          Fault.ResetAfter(),
+          Fault.Malformed()
+        ]
+      })
+      const input = emails(1_000, "chaos")
+      const results = yield* runSimulated(Importer.invite(input), "1 minute")
+      const counts = tally(results)
+      const faulted = (yield* emulator.requests).filter((r) => r.fault !== undefined).length
+      const total = (yield* emulator.requests).length
+      console.log(
+        `1,000 addresses, ${faulted} of ${total} requests faulted (${((faulted / total) * 100).toFixed(1)}%): ` +
+          JSON.stringify(counts)
+      )
+      assert.isAtLeast(faulted / total, 0.25)
+      // every input accounted for, once
+      assert.strictEqual(results.length, 1_000)
+      assert.deepStrictEqual(new Set(results.map((r) => r.outcome.emailAddress)), new Set(input.map((i) => i.emailAddress)))
+      // what Clerk holds: exactly one invitation per address
+      assert.deepStrictEqual(yield* storedCounts(emulator), { total: 1_000, distinct: 1_000, doubled: 0 })
+      assert.strictEqual((counts["Invited"] ?? 0) + (counts["AlreadyInvited"] ?? 0), 1_000)
+    }).pipe(Effect.provide(stack())), 120_000)
 })
