@@ -1,0 +1,173 @@
+/**
+ * The clients under measurement, each able to create, list a page and revoke against a base URL:
+ * raw `undici.request`, raw global `fetch`, the official `@clerk/backend`, and ours over
+ * `FetchHttpClient` and over `@effect/platform-node`'s undici client. Ours is driven two ways:
+ * Effect-native (one runtime, `Effect.forEach` with `concurrency`) and per call through
+ * `ManagedRuntime.runPromise`, the way a non-Effect caller would.
+ */
+import { createClerkClient } from "@clerk/backend"
+import * as ClerkClient from "@effect-clerk/invitations/ClerkClient"
+import * as Invitations from "@effect-clerk/invitations/Invitations"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
+import * as Undici from "undici"
+import { invitationId, listPageSize, secretKey } from "./fixtures.js"
+
+/** The three operations measured. */
+export type Operation = "create" | "list" | "revoke"
+
+/** The operations of one client as promises; `i` numbers the call. */
+export interface AsyncClient {
+  readonly name: string
+  readonly kind: "async"
+  readonly call: (operation: Operation, i: number) => Promise<unknown>
+  readonly close: () => Promise<void>
+}
+
+/** The operations of our client as effects, run by one runtime. */
+export interface EffectClient {
+  readonly name: string
+  readonly kind: "effect"
+  readonly runtime: ManagedRuntime.ManagedRuntime<Invitations.Invitations, never>
+  readonly call: (operation: Operation, i: number) => Effect.Effect<unknown, unknown, Invitations.Invitations>
+  readonly close: () => Promise<void>
+}
+
+/** Any client of the benchmark. */
+export type Client = AsyncClient | EffectClient
+
+const email = (i: number) => `user${i}@example.com`
+const revokeId = invitationId(1)
+
+const jsonHeaders = (): Record<string, string> => ({
+  authorization: `Bearer ${secretKey}`,
+  "clerk-api-version": "2026-05-12",
+  "user-agent": "bench/raw",
+  "content-type": "application/json"
+})
+
+/** Raw `undici.request` with its own keep-alive `Agent`: JSON in and out, nothing else. */
+export const rawUndici = (baseUrl: string): AsyncClient => {
+  const dispatcher = new Undici.Agent()
+  const listPath = `/v1/invitations?paginated=true&limit=${listPageSize}`
+  const revokePath = `/v1/invitations/${revokeId}/revoke`
+  const send = async (method: "GET" | "POST", path: string, body: string | null = null) => {
+    const response = await Undici.request(`${baseUrl}${path}`, { method, headers: jsonHeaders(), body, dispatcher })
+    return response.body.json()
+  }
+  return {
+    name: "undici.request",
+    kind: "async",
+    call: (operation, i) =>
+      operation === "create"
+        ? send("POST", "/v1/invitations", JSON.stringify({ email_address: email(i) }))
+        : operation === "list"
+        ? send("GET", listPath)
+        : send("POST", revokePath),
+    close: () => dispatcher.close()
+  }
+}
+
+/** Raw global `fetch` (Node's bundled undici): JSON in and out, nothing else. */
+export const rawFetch = (baseUrl: string): AsyncClient => {
+  const listUrl = `${baseUrl}/v1/invitations?paginated=true&limit=${listPageSize}`
+  const revokeUrl = `${baseUrl}/v1/invitations/${revokeId}/revoke`
+  const send = async (method: "GET" | "POST", url: string, body?: string) => {
+    const response = await fetch(url, { method, headers: jsonHeaders(), ...(body === undefined ? {} : { body }) })
+    return response.json()
+  }
+  return {
+    name: "fetch",
+    kind: "async",
+    call: (operation, i) =>
+      operation === "create"
+        ? send("POST", `${baseUrl}/v1/invitations`, JSON.stringify({ email_address: email(i) }))
+        : operation === "list"
+        ? send("GET", listUrl)
+        : send("POST", revokeUrl),
+    close: async () => {}
+  }
+}
+
+/** The official `@clerk/backend` SDK (it rides on global `fetch`). */
+export const clerkBackend = (baseUrl: string): AsyncClient => {
+  const clerk = createClerkClient({ secretKey, apiUrl: baseUrl })
+  return {
+    name: "@clerk/backend",
+    kind: "async",
+    call: (operation, i) =>
+      operation === "create"
+        ? clerk.invitations.createInvitation({ emailAddress: email(i) })
+        : operation === "list"
+        ? clerk.invitations.getInvitationList({ limit: listPageSize })
+        : clerk.invitations.revokeInvitation(revokeId),
+    close: async () => {}
+  }
+}
+
+/** Which platform client ours runs over. */
+export type Transport = "undici" | "fetch"
+
+/** The full stack of ours over a platform client layer, with the layers a caller may add. */
+export const layer = (
+  baseUrl: string,
+  http: Layer.Layer<HttpClient.HttpClient>
+): Layer.Layer<Invitations.Invitations> =>
+  Invitations.layer.pipe(
+    Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl: baseUrl })),
+    Layer.provide(http)
+  )
+
+/** The platform client layer of a transport. */
+export const transportLayer = (transport: Transport): Layer.Layer<HttpClient.HttpClient> =>
+  transport === "undici" ? NodeHttpClient.layerUndici : FetchHttpClient.layer
+
+const callOf = (operation: Operation, i: number): Effect.Effect<unknown, unknown, Invitations.Invitations> =>
+  Effect.flatMap(Invitations.Invitations, (invitations): Effect.Effect<unknown, unknown> =>
+    operation === "create"
+      ? invitations.create({ emailAddress: email(i) })
+      : operation === "list"
+      ? invitations.list({ limit: listPageSize })
+      : invitations.revoke(revokeId))
+
+const runtimeOf = (baseUrl: string, transport: Transport) =>
+  ManagedRuntime.make(layer(baseUrl, transportLayer(transport)))
+
+/** Ours, Effect-native: the driver runs a whole loop in one `runPromise`. */
+export const oursEffect = (baseUrl: string, transport: Transport): EffectClient => {
+  const runtime = runtimeOf(baseUrl, transport)
+  return {
+    name: `ours/${transport} (Effect loop)`,
+    kind: "effect",
+    runtime,
+    call: callOf,
+    close: () => runtime.dispose()
+  }
+}
+
+/** Ours from plain async code: one `ManagedRuntime.runPromise` per call. */
+export const oursPromise = (baseUrl: string, transport: Transport): AsyncClient => {
+  const runtime = runtimeOf(baseUrl, transport)
+  return {
+    name: `ours/${transport} (runPromise per call)`,
+    kind: "async",
+    call: (operation, i) => runtime.runPromise(callOf(operation, i)),
+    close: () => runtime.dispose()
+  }
+}
+
+/** Every client, in the order they are interleaved and reported. */
+export const all = (baseUrl: string): ReadonlyArray<Client> => [
+  rawUndici(baseUrl),
+  rawFetch(baseUrl),
+  clerkBackend(baseUrl),
+  oursEffect(baseUrl, "undici"),
+  oursPromise(baseUrl, "undici"),
+  oursEffect(baseUrl, "fetch"),
+  oursPromise(baseUrl, "fetch")
+]

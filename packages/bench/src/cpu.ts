@@ -1,0 +1,174 @@
+/**
+ * CPU time per call without sockets: each client runs over a stubbed `fetch` that answers from
+ * precomputed bytes, so what is measured is the client's own path (validation, encoding, request
+ * building, decoding, spans). `@clerk/backend` captures `fetch` when imported, so the stub is
+ * installed first and the SDK imported after. Ours runs over `FetchHttpClient` with the same
+ * stub as its `Fetch`. Also: decoding a 500-item page (ours, decode only) against `JSON.parse`.
+ * Run as a child of `main`.
+ */
+import * as ClerkClient from "@effect-clerk/invitations/ClerkClient"
+import * as Invitation from "@effect-clerk/invitations/Invitation"
+import * as Invitations from "@effect-clerk/invitations/Invitations"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type { Operation } from "./clients.js"
+import { decodePageSize, invitationId, listPageSize, page, pendingInvitation, revokedInvitation, secretKey } from "./fixtures.js"
+import { serve, settings } from "./ipc.js"
+import { median, round } from "./stats.js"
+
+/** How many calls to time. */
+export interface Settings {
+  readonly calls: number
+  readonly rounds: number
+  readonly decodeRuns: number
+}
+
+/** CPU per call of one client for one operation. */
+export interface CpuFigure {
+  readonly client: string
+  readonly operation: Operation | "list500"
+  readonly cpuUsPerCall: number
+}
+
+/** The decoding figures of a 500-item page. */
+export interface DecodeFigure {
+  readonly jsonParseMs: number
+  readonly oursDecodeMs: number
+  readonly oursParseAndDecodeMs: number
+}
+
+const baseUrl = "http://stub.invalid"
+const created = JSON.stringify(pendingInvitation(1))
+const revoked = JSON.stringify(revokedInvitation(1))
+const pages = new Map([listPageSize, decodePageSize].map((n) => [n, JSON.stringify(page(n))]))
+const jsonInit = { status: 200, headers: { "content-type": "application/json" } }
+
+const answer = (url: string, method: string): string => {
+  if (method === "GET") {
+    const limit = Number(/[?&]limit=(\d+)/.exec(url)?.[1] ?? "10")
+    return pages.get(limit) ?? JSON.stringify(page(limit))
+  }
+  return url.endsWith("/revoke") ? revoked : created
+}
+
+const urlOf = (input: RequestInfo | URL): string =>
+  typeof input === "string" ? input : input instanceof URL ? input.href : input.url
+
+/** The stubbed transport: a web `Response` from precomputed bytes, as a socket would deliver. */
+const stubFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> =>
+  new Response(answer(urlOf(input), init?.method ?? "GET"), jsonInit)
+
+globalThis.fetch = stubFetch
+
+const email = (i: number) => `user${i}@example.com`
+const revokeId = invitationId(1)
+const operations = ["create", "list", "revoke", "list500"] as const
+type Op = typeof operations[number]
+const limitOf = (op: Op) => (op === "list500" ? decodePageSize : listPageSize)
+
+const rawCall = async (op: Op, i: number) => {
+  const headers = { authorization: `Bearer ${secretKey}`, "content-type": "application/json" }
+  const response = op === "create"
+    ? await fetch(`${baseUrl}/v1/invitations`, { method: "POST", headers, body: JSON.stringify({ email_address: email(i) }) })
+    : op === "revoke"
+    ? await fetch(`${baseUrl}/v1/invitations/${revokeId}/revoke`, { method: "POST", headers })
+    : await fetch(`${baseUrl}/v1/invitations?paginated=true&limit=${limitOf(op)}`, { headers })
+  return response.json()
+}
+
+const measureCpu = async (run: (n: number) => Promise<void>, n: number): Promise<number> => {
+  const before = process.cpuUsage()
+  await run(n)
+  const used = process.cpuUsage(before)
+  return (used.user + used.system) / n
+}
+
+/** Measures every client on every operation, interleaved, and the 500-item decoding. */
+export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<CpuFigure>; decode: DecodeFigure }> => {
+  const { createClerkClient } = await import("@clerk/backend")
+  const clerk = createClerkClient({ secretKey, apiUrl: baseUrl })
+  const clerkCall = (op: Op, i: number): Promise<unknown> =>
+    op === "create"
+      ? clerk.invitations.createInvitation({ emailAddress: email(i) })
+      : op === "revoke"
+      ? clerk.invitations.revokeInvitation(revokeId)
+      : clerk.invitations.getInvitationList({ limit: limitOf(op) })
+
+  const runtime = ManagedRuntime.make(
+    Invitations.layer.pipe(
+      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl: baseUrl })),
+      Layer.provide(FetchHttpClient.layer),
+      Layer.provide(Layer.succeed(FetchHttpClient.Fetch, stubFetch))
+    )
+  )
+  const oursCall = (op: Op, i: number): Effect.Effect<unknown, unknown, Invitations.Invitations> =>
+    Effect.flatMap(Invitations.Invitations, (invitations): Effect.Effect<unknown, unknown> =>
+      op === "create"
+        ? invitations.create({ emailAddress: email(i) })
+        : op === "revoke"
+        ? invitations.revoke(revokeId)
+        : invitations.list({ limit: limitOf(op) }))
+
+  const sequential = (call: (op: Op, i: number) => Promise<unknown>) => (op: Op) => async (n: number) => {
+    for (let i = 0; i < n; i++) await call(op, i)
+  }
+  const clients: ReadonlyArray<{ name: string; run: (op: Op) => (n: number) => Promise<void> }> = [
+    { name: "fetch (stub) + JSON.parse", run: sequential(rawCall) },
+    { name: "@clerk/backend", run: sequential(clerkCall) },
+    {
+      name: "ours (Effect loop)",
+      run: (op) => (n) =>
+        runtime.runPromise(Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) => oursCall(op, i), { discard: true }))
+    },
+    { name: "ours (runPromise per call)", run: sequential((op, i) => runtime.runPromise(oursCall(op, i))) }
+  ]
+
+  const samples = new Map<string, Array<number>>()
+  for (const op of operations) {
+    const n = op === "list500" ? Math.max(20, Math.round(options.calls / 10)) : options.calls
+    for (const client of clients) await client.run(op)(n) // warm-up
+    for (let round = 0; round < options.rounds; round++) {
+      const order = round % 2 === 0 ? clients : [...clients].reverse()
+      for (const client of order) {
+        const key = `${client.name}\u0000${op}`
+        const list = samples.get(key) ?? []
+        list.push(await measureCpu(client.run(op), n))
+        samples.set(key, list)
+      }
+    }
+  }
+  const cpu: Array<CpuFigure> = []
+  for (const op of operations) {
+    for (const client of clients) {
+      cpu.push({ client: client.name, operation: op, cpuUsPerCall: round(median(samples.get(`${client.name}\u0000${op}`) ?? []), 1) })
+    }
+  }
+  await runtime.dispose()
+
+  // Decoding a 500-item page: JSON.parse alone, our decoding alone, and both.
+  const text = pages.get(decodePageSize) ?? ""
+  const decodePage = Schema.decodeUnknownSync(Invitation.InvitationPageFromJson)
+  const time = (f: () => unknown) => {
+    const runs: Array<number> = []
+    for (let i = 0; i < options.decodeRuns; i++) {
+      const t0 = performance.now()
+      f()
+      runs.push(performance.now() - t0)
+    }
+    return round(median(runs), 3)
+  }
+  const parsed: unknown = JSON.parse(text)
+  time(() => decodePage(parsed)) // warm-up
+  const decode: DecodeFigure = {
+    jsonParseMs: time(() => JSON.parse(text)),
+    oursDecodeMs: time(() => decodePage(parsed)),
+    oursParseAndDecodeMs: time(() => decodePage(JSON.parse(text)))
+  }
+  return { cpu, decode }
+}
+
+if (process.send !== undefined && process.argv[1]?.endsWith("cpu.ts")) serve(() => measure(settings<Settings>()))

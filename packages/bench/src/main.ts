@@ -1,0 +1,64 @@
+/**
+ * `npm run bench [-- --quick] [-- --phases throughput,cpu,stream,bundle]`: runs every measurement in
+ * its own child process, then writes `bench-results/bench.json` and `bench-results/bench.md` at
+ * the repository root and prints the markdown. The fixed server and the emulator run in child
+ * processes on 127.0.0.1; every loop is bounded and every child stops by itself.
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import * as Os from "node:os"
+import { fileURLToPath } from "node:url"
+import type * as Cpu from "./cpu.js"
+import { runChild } from "./ipc.js"
+import * as Report from "./report.js"
+import type * as Throughput from "./throughput.js"
+
+// `npm run bench -- --quick` at the root forwards `--quick` to `npm run --workspace`, which reads
+// it as its own configuration: it arrives here as `npm_config_quick` (and `--phases x` likewise).
+const args = process.argv.slice(2)
+const quick = args.includes("--quick") || process.env["npm_config_quick"] === "true"
+const phasesIndex = args.indexOf("--phases")
+const phasesArg = phasesIndex >= 0 ? args[phasesIndex + 1] : process.env["npm_config_phases"]
+const phases = phasesArg === undefined || phasesArg === "" ? undefined : new Set(phasesArg.split(","))
+const wanted = (phase: string) => phases === undefined || phases.has(phase)
+
+const throughputSettings: Throughput.Settings = quick
+  ? { rounds: 2, burstMs: 120, warmupMs: 250, concurrencies: [1, 32], operations: ["create", "list", "revoke"] }
+  : { rounds: 6, burstMs: 300, warmupMs: 1200, concurrencies: [1, 32], operations: ["create", "list", "revoke"] }
+const cpuSettings: Cpu.Settings = quick ? { calls: 1000, rounds: 2, decodeRuns: 30 } : { calls: 4000, rounds: 5, decodeRuns: 200 }
+
+const machine = (): Report.Machine => ({
+  cpu: Os.cpus()[0]?.model ?? "unknown",
+  cores: Os.availableParallelism(),
+  memoryGb: Math.round(Os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${Os.platform()} ${Os.release()}`,
+  loadAverage: Os.loadavg().map((l) => Math.round(l * 100) / 100)
+})
+
+const started = Date.now()
+const results: Report.Results = {
+  date: new Date().toISOString(),
+  mode: quick ? "quick" : "full",
+  command: `npm run bench${quick ? " -- --quick" : ""}${phasesArg === undefined ? "" : ` -- --phases ${phasesArg}`}`,
+  machine: machine()
+}
+if (wanted("throughput")) {
+  console.error("[bench] throughput and latency over loopback …")
+  results.throughput = await runChild<ReadonlyArray<Throughput.Figure>>("./throughput.ts", throughputSettings, 8 * 60_000)
+}
+if (wanted("cpu")) {
+  console.error("[bench] CPU per call over a stubbed transport, decoding …")
+  const { cpu, decode } = await runChild<{ cpu: ReadonlyArray<Cpu.CpuFigure>; decode: Cpu.DecodeFigure }>("./cpu.ts", cpuSettings, 5 * 60_000)
+  results.cpu = cpu
+  results.decode = decode
+}
+results.loadAverageAfter = Os.loadavg().map((l) => Math.round(l * 100) / 100)
+results.seconds = Math.round((Date.now() - started) / 1000)
+
+const outDir = fileURLToPath(new URL("../../../bench-results/", import.meta.url))
+mkdirSync(outDir, { recursive: true })
+const markdown = Report.markdown(results)
+writeFileSync(`${outDir}bench.json`, JSON.stringify(results, null, 2) + "\n")
+writeFileSync(`${outDir}bench.md`, markdown)
+console.log(markdown)
+console.error(`[bench] done in ${results.seconds} s: bench-results/bench.json, bench-results/bench.md`)

@@ -1,0 +1,120 @@
+/**
+ * The results as JSON and as markdown tables, every figure with its ratio to raw
+ * `undici.request` (the floor) and to `@clerk/backend`, and the issue's targets checked.
+ */
+import type * as Cpu from "./cpu.js"
+import { round } from "./stats.js"
+import type * as Throughput from "./throughput.js"
+
+/** The machine a run was made on. */
+export interface Machine {
+  readonly cpu: string
+  readonly cores: number
+  readonly memoryGb: number
+  readonly node: string
+  readonly platform: string
+  readonly loadAverage: ReadonlyArray<number>
+}
+
+/** Everything one run measured. */
+export interface Results {
+  readonly date: string
+  readonly mode: "quick" | "full"
+  readonly command: string
+  readonly machine: Machine
+  throughput?: ReadonlyArray<Throughput.Figure>
+  cpu?: ReadonlyArray<Cpu.CpuFigure>
+  decode?: Cpu.DecodeFigure
+  loadAverageAfter?: ReadonlyArray<number>
+  seconds?: number
+}
+
+const raw = "undici.request"
+const clerk = "@clerk/backend"
+const oursNative = "ours/undici (Effect loop)"
+
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined || b === 0 || !Number.isFinite(a / b) ? "–" : `${round(a / b, 2).toFixed(2)}x`
+
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string | number>>): string =>
+  [
+    `| ${header.join(" | ")} |`,
+    `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`)
+  ].join("\n")
+
+/** A target of the issue and whether this run met it. */
+export interface Target {
+  readonly name: string
+  readonly value: string
+  readonly met: boolean | undefined
+}
+
+/** Checks the issue's targets against `results`. */
+export const targets = (results: Results): ReadonlyArray<Target> => {
+  const out: Array<Target> = []
+  const ops = (client: string, operation: string, c: number) =>
+    results.throughput?.find((f) => f.client === client && f.operation === operation && f.concurrency === c)?.opsPerSec
+  for (const [operation, min] of [["create", 1.8], ["revoke", 1.8], ["list", 1.5]] as const) {
+    const ours = ops(oursNative, operation, 32)
+    const theirs = ops(clerk, operation, 32)
+    if (ours === undefined || theirs === undefined) continue
+    out.push({ name: `${operation} c=32 throughput, ours/undici (Effect loop) vs @clerk/backend >= ${min}x`, value: ratio(ours, theirs), met: ours / theirs >= min })
+  }
+  const cpu = (client: string, operation: string) =>
+    results.cpu?.find((f) => f.client === client && f.operation === operation)?.cpuUsPerCall
+  for (const operation of ["create", "list", "revoke"]) {
+    const ours = cpu("ours (Effect loop)", operation)
+    const theirs = cpu(clerk, operation)
+    if (ours === undefined || theirs === undefined) continue
+    out.push({ name: `${operation} CPU per call (stubbed transport) <= @clerk/backend`, value: `${ours} µs vs ${theirs} µs (${ratio(ours, theirs)})`, met: ours <= theirs })
+  }
+  if (results.decode !== undefined) {
+    out.push({ name: "decoding a 500-item page < 3 ms", value: `${results.decode.oursDecodeMs} ms`, met: results.decode.oursDecodeMs < 3 })
+  }
+  return out
+}
+
+/** The markdown report. */
+export const markdown = (results: Results): string => {
+  const parts: Array<string> = []
+  const m = results.machine
+  parts.push(`# effect-clerk benchmarks (${results.mode})`)
+  parts.push(`\`${results.command}\` on ${results.date}: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}; load average ${m.loadAverage.join(" ")} before, ${(results.loadAverageAfter ?? []).join(" ")} after; ${results.seconds ?? "?"} s.`)
+  const t = targets(results)
+  if (t.length > 0) {
+    parts.push("## Targets")
+    parts.push(table(["target", "this run", "met"], t.map((x) => [x.name, x.value, x.met === undefined ? "–" : x.met ? "yes" : "**no**"])))
+  }
+  if (results.throughput !== undefined) {
+    parts.push("## Throughput and latency (loopback, fixed-response server in its own process)")
+    parts.push("Ratios are of throughput (higher is better). List pages carry 100 invitations.")
+    const rows: Array<Array<string | number>> = []
+    const figures = results.throughput
+    for (const f of figures) {
+      const same = (client: string) => figures.find((g) => g.client === client && g.operation === f.operation && g.concurrency === f.concurrency)
+      rows.push([f.operation, f.concurrency, f.client, f.opsPerSec, ratio(f.opsPerSec, same(raw)?.opsPerSec), ratio(f.opsPerSec, same(clerk)?.opsPerSec), f.p50Ms, f.p99Ms])
+    }
+    parts.push(table(["operation", "concurrency", "client", "calls/s", "x undici.request", "x @clerk/backend", "p50 ms", "p99 ms"], rows))
+  }
+  if (results.cpu !== undefined) {
+    parts.push("## CPU per call without sockets (stubbed `fetch`, sequential)")
+    parts.push("Ratios are of CPU time (lower is better). `list500` lists a page of 500.")
+    const figures = results.cpu
+    const rows = figures.map((f) => {
+      const same = (client: string) => figures.find((g) => g.client === client && g.operation === f.operation)?.cpuUsPerCall
+      return [f.operation, f.client, f.cpuUsPerCall, ratio(f.cpuUsPerCall, same("fetch (stub) + JSON.parse")), ratio(f.cpuUsPerCall, same(clerk))]
+    })
+    parts.push(table(["operation", "client", "CPU µs/call", "x raw (stub + JSON.parse)", "x @clerk/backend"], rows))
+  }
+  if (results.decode !== undefined) {
+    const d = results.decode
+    parts.push("## Decoding a 500-item page (median)")
+    parts.push(table(["step", "ms", "x JSON.parse"], [
+      ["JSON.parse of the body", d.jsonParseMs, "1.00x"],
+      ["ours: decode the parsed page", d.oursDecodeMs, ratio(d.oursDecodeMs, d.jsonParseMs)],
+      ["ours: JSON.parse + decode", d.oursParseAndDecodeMs, ratio(d.oursParseAndDecodeMs, d.jsonParseMs)]
+    ]))
+  }
+  return parts.join("\n\n") + "\n"
+}
