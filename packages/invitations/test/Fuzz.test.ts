@@ -40,13 +40,14 @@ const headers = FastCheck.record({
   "retry-after": FastCheck.oneof(FastCheck.constant("1"), FastCheck.string(), FastCheck.constant("-5"), FastCheck.constant("Wed, 21 Oct 2015 07:28:00 GMT"))
 }, { requiredKeys: ["content-type"] })
 
-const operations = {
+type Service = Effect.Effect.Success<ReturnType<typeof invitationsOver>>
+const operations: Record<string, (s: Service) => Effect.Effect<unknown, ClerkError.ClerkError>> = {
   create: (s: Effect.Effect.Success<ReturnType<typeof invitationsOver>>) => s.create({ emailAddress: "ada@example.com" }),
   createBulk: (s: Effect.Effect.Success<ReturnType<typeof invitationsOver>>) => s.createBulk([{ emailAddress: "ada@example.com" }]),
   list: (s: Effect.Effect.Success<ReturnType<typeof invitationsOver>>) => s.list(),
   stream: (s: Effect.Effect.Success<ReturnType<typeof invitationsOver>>) => Stream.runDrain(s.stream()),
   revoke: (s: Effect.Effect.Success<ReturnType<typeof invitationsOver>>) => s.revoke("inv_1")
-} as const
+}
 
 describe("hostile response bodies never become defects", () => {
   for (const [name, run] of Object.entries(operations)) {
