@@ -32,7 +32,6 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { flow } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
@@ -40,6 +39,7 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type { CommonError, FailedResponse } from "./ClerkError.js"
 import { ClerkApiError, ClerkErrorsJson, ClerkRequestError, fromResponse, RateLimited } from "./ClerkError.js"
+import { annotateSpan, timeoutFail } from "./internal/fast.js"
 import { parseRetryAfter } from "./internal/retryAfter.js"
 import { userAgent } from "./internal/version.js"
 
@@ -213,21 +213,25 @@ const isTransient = (status: number) => status === 429 || status >= 500
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const base = `${(options.apiUrl ?? defaultApiUrl).replace(/\/+$/, "")}/v1`
+  // Every request shares these headers: computed once, applied in one step per request.
+  const shared = HttpClientRequest.get("").pipe(
+    HttpClientRequest.bearerToken(options.secretKey),
+    HttpClientRequest.setHeaders({ "Clerk-API-Version": options.apiVersion ?? defaultApiVersion, "User-Agent": userAgent }),
+    HttpClientRequest.acceptJson
+  ).headers
   const httpClient = (yield* HttpClient.HttpClient).pipe(
-    HttpClient.mapRequest(flow(
-      HttpClientRequest.prependUrl(base),
-      HttpClientRequest.bearerToken(options.secretKey),
-      HttpClientRequest.setHeaders({ "Clerk-API-Version": options.apiVersion ?? defaultApiVersion, "User-Agent": userAgent }),
-      HttpClientRequest.acceptJson
-    )),
-    // No traceparent to a third party. No platform client span either: it would keep the request
-    // (bearer header included) in its exit and put a `query` (an email) in `url.full`; the
-    // operation's own span carries the method, path and status instead.
-    HttpClient.withTracerPropagation(false),
+    HttpClient.mapRequest((request) => HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, base), shared)),
+    // No platform client span: it would keep the request (bearer header included) in its exit and
+    // put a `query` (an email) in `url.full`; the operation's own span carries the method, path and
+    // status instead. Without that span no trace header is sent either (none to a third party).
     HttpClient.withTracerDisabledWhen(() => true)
   )
   const timeout = Duration.decode(options.timeout ?? "30 seconds")
   const deadline = Duration.decode(options.deadline ?? "2 minutes")
+  const deadlineMillis = Duration.toMillis(deadline)
+  // The first attempt runs under one timer: the deadline when it comes first, else the timeout.
+  const deadlineFirst = Duration.lessThanOrEqualTo(deadline, timeout)
+  const firstTimeout = deadlineFirst ? deadline : timeout
   const retry = options.retry === false ? undefined : options.retry ?? {}
   const maxWait = Duration.decode(retry?.maxWait ?? "60 seconds")
   const schedule = retry === undefined ? undefined : honourRetryAfter(retry.schedule ?? backoff(retry))
@@ -236,8 +240,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     request: HttpClientRequest.HttpClientRequest,
     handlers: Handlers<A, E>
   ): Effect.Effect<A, E | CommonError> =>
-    Effect.suspend(() => {
+    Effect.clockWith((clock) => {
       type Outcome = Either.Either<A, E | CommonError>
+      const startedAt = clock.unsafeCurrentTimeMillis()
       const done = (a: A): Outcome => Either.right(a)
       const final = (error: E | CommonError): Outcome => Either.left(error)
       const where = { method: request.method, path: request.url.split("?")[0] ?? request.url }
@@ -246,9 +251,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         ambiguous: boolean,
         retryAfter: Option.Option<Duration.Duration> = Option.none()
       ) => new RetryableFailure({ error, ambiguous, retryAfter })
+      const deadlineError = () => new ClerkRequestError({ reason: "Timeout", ...where })
 
       const onResponse = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> =>
-        Effect.zipRight(Effect.annotateCurrentSpan("http.response.status_code", response.status), classify(response))
+        Effect.zipRight(annotateSpan({ "http.response.status_code": response.status }), classify(response))
       const classify = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> => {
         if (response.status >= 200 && response.status < 300) {
           return Effect.mapBoth(handlers.onSuccess(response), {
@@ -269,16 +275,15 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           ? Effect.succeed(final(new ClerkRequestError({ reason: error.reason, ...where, cause: error.cause })))
           : Effect.fail(retryable(new ClerkRequestError({ reason: "Transport", ...where, cause: error.cause }), true))
 
-      // One attempt: Right(a) success, Left(e) a final error; a RetryableFailure may pass if tried again.
-      const attemptOnce: Effect.Effect<Outcome, RetryableFailure> = httpClient.execute(request).pipe(
-        Effect.matchEffect({ onFailure: onRequestError, onSuccess: onResponse }),
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () => retryable(new ClerkRequestError({ reason: "Timeout", ...where }), true)
-        })
-      )
+      // One attempt, without its timer: Right(a) success, Left(e) a final error; a RetryableFailure
+      // may pass if tried again.
+      const send: Effect.Effect<Outcome, RetryableFailure> = Effect.matchEffect(httpClient.execute(request), {
+        onFailure: onRequestError,
+        onSuccess: onResponse
+      })
+      const attemptTimeout = () => retryable(new ClerkRequestError({ reason: "Timeout", ...where }), true)
+      const attemptOnce = timeoutFail(send, timeout, attemptTimeout)
 
-      const annotate = Effect.annotateCurrentSpan({ "http.request.method": where.method, "url.path": where.path })
       let ambiguous = false
       const reconcile = handlers.reconcile
       const lookUp = (orElse: Effect.Effect<Outcome, RetryableFailure>): Effect.Effect<Outcome, RetryableFailure> =>
@@ -290,7 +295,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         Effect.tapError((failure) => Effect.sync(() => (ambiguous ||= failure.ambiguous)))
       )
 
-      const withinBudget = (startedAt: number) => (failure: RetryableFailure) =>
+      const withinBudget = (failure: RetryableFailure) =>
         Option.match(failure.retryAfter, {
           onNone: () => Effect.succeed(true),
           onSome: (wait) =>
@@ -298,18 +303,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
               ? Effect.succeed(false)
               : Effect.map(
                 Clock.currentTimeMillis,
-                (now) => now - startedAt + Duration.toMillis(wait) <= Duration.toMillis(deadline)
+                (now) => now - startedAt + Duration.toMillis(wait) <= deadlineMillis
               )
         })
 
-      const run = Effect.zipRight(annotate, Clock.currentTimeMillis).pipe(Effect.flatMap((startedAt) =>
-        schedule === undefined ? attempt : Effect.retry(attempt, { schedule, while: withinBudget(startedAt) })))
-
-      const settled: Effect.Effect<Outcome> = Effect.catchAll(run, (failure) =>
-        Effect.catchAll(lookUp(Effect.succeed(final(failure.error))), (again) => Effect.succeed(final(again.error))))
-
-      return settled.pipe(
-        Effect.flatMap(Either.match({
+      const finish = (outcome: Outcome): Effect.Effect<A, E | CommonError> =>
+        Either.match(outcome, {
           onRight: (a) => Effect.succeed(a),
           onLeft: (error): Effect.Effect<A, E | CommonError> =>
             ambiguous && reconcile !== undefined && reconcile.when(error)
@@ -318,11 +317,38 @@ export const make = Effect.fnUntraced(function*(options: Options) {
                 Option.match({ onNone: () => Effect.fail(error), onSome: (a) => Effect.succeed(a) })
               )
               : Effect.fail(error)
-        })),
-        Effect.timeoutFail({
-          duration: deadline,
-          onTimeout: () => new ClerkRequestError({ reason: "Timeout", ...where })
         })
+
+      // After a retryable first attempt: the retry policy (as `Effect.retry` with `while`), the
+      // reconcile lookups, all under what is left of the deadline.
+      const recover = (first: RetryableFailure): Effect.Effect<A, E | CommonError> => {
+        ambiguous ||= first.ambiguous
+        const retried: Effect.Effect<Outcome, RetryableFailure> = schedule === undefined
+          ? Effect.fail(first)
+          : Effect.flatMap(Schedule.driver(Schedule.whileInputEffect(schedule, withinBudget)), (driver) => {
+            const loop = (failure: RetryableFailure): Effect.Effect<Outcome, RetryableFailure> =>
+              Effect.matchEffect(driver.next(failure), {
+                onFailure: () => Effect.fail(failure),
+                onSuccess: () => Effect.catchAll(attempt, loop)
+              })
+            return loop(first)
+          })
+        const settled: Effect.Effect<Outcome> = Effect.catchAll(retried, (failure) =>
+          Effect.catchAll(lookUp(Effect.succeed(final(failure.error))), (again) => Effect.succeed(final(again.error))))
+        const left = Duration.millis(Math.max(0, deadlineMillis - (clock.unsafeCurrentTimeMillis() - startedAt)))
+        return timeoutFail(Effect.flatMap(settled, finish), left, deadlineError)
+      }
+
+      // The first attempt: one timer, no retry machinery until something fails.
+      const first: Effect.Effect<Outcome, RetryableFailure> = deadlineFirst
+        ? timeoutFail(send, firstTimeout, () => final(deadlineError())).pipe(
+          Effect.catchIf((outcome): outcome is Outcome => Either.isEither(outcome), Effect.succeed)
+        )
+        : timeoutFail(send, firstTimeout, attemptTimeout)
+
+      return Effect.zipRight(
+        annotateSpan({ "http.request.method": where.method, "url.path": where.path }),
+        Effect.matchEffect(first, { onFailure: recover, onSuccess: finish })
       )
     })
 
