@@ -8,7 +8,7 @@
 import * as DateTime from "effect/DateTime"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { defaultOptions, isInvitationJson } from "./internal/wire.js"
+import { defaultOptions, isInvitationJson, isNonNegativeInt, isObject } from "./internal/wire.js"
 
 /**
  * The id Clerk gives an invitation (`inv_…`), branded so that any string cannot pass for one.
@@ -174,17 +174,45 @@ export class Invitation extends Schema.Class<Invitation>("Invitation")({
 
 const dateTimeFromMillis = (millis: number): DateTime.Utc => DateTime.unsafeMake(millis)
 
-// `InvitationJson` with a fast path: a well-formed body is checked by one plain function; anything
-// else goes through the structural schema, which decides and reports the issue in detail. The
-// generic struct parser costs several times more per invitation, which dominates a page of 500.
-const decodeInvitationJson = ParseResult.decodeUnknown(InvitationJson)
-const encodeInvitationJson = ParseResult.encodeUnknown(InvitationJson)
-const CheckedInvitationJson = Schema.declare([], {
-  decode: () => (input, options) =>
-    defaultOptions(options) && isInvitationJson(input) ? ParseResult.succeed(input) : decodeInvitationJson(input, options),
-  encode: () => (input, options) =>
-    defaultOptions(options) && isInvitationJson(input) ? ParseResult.succeed(input) : encodeInvitationJson(input, options)
-}, { identifier: "InvitationJson" })
+const fromJson = (json: InvitationJson): Invitation =>
+  new Invitation({
+    id: InvitationId.make(json.id),
+    emailAddress: json.email_address,
+    publicMetadata: json.public_metadata,
+    status: json.status,
+    revoked: json.revoked ?? false,
+    ...(json.url === undefined ? {} : { url: json.url }),
+    ...(json.expires_at === undefined || json.expires_at === null
+      ? {}
+      : { expiresAt: dateTimeFromMillis(json.expires_at) }),
+    createdAt: dateTimeFromMillis(json.created_at),
+    updatedAt: dateTimeFromMillis(json.updated_at)
+  }, true)
+
+const toJson = (invitation: Invitation): InvitationJson => ({
+  object: "invitation" as const,
+  id: invitation.id,
+  email_address: invitation.emailAddress,
+  public_metadata: invitation.publicMetadata,
+  ...(invitation.revoked ? { revoked: true } : {}),
+  status: invitation.status,
+  ...(invitation.url === undefined ? {} : { url: invitation.url }),
+  ...(invitation.expiresAt === undefined ? {} : { expires_at: DateTime.toEpochMillis(invitation.expiresAt) }),
+  created_at: DateTime.toEpochMillis(invitation.createdAt),
+  updated_at: DateTime.toEpochMillis(invitation.updatedAt)
+})
+
+// A schema with a fast path: a well-formed value is checked by one plain function; anything else
+// goes through the structural schema, which decides and reports the issue in detail. The generic
+// parser costs several times more per invitation, which dominates a page of 500.
+const checked = <A, I>(structural: Schema.Schema<A, I>, isFast: (u: unknown) => u is A & I, identifier: string) => {
+  const decode = ParseResult.decodeUnknown(structural)
+  const encode = ParseResult.encodeUnknown(structural)
+  return Schema.declare<A, I, readonly []>([], {
+    decode: () => (input, options) => defaultOptions(options) && isFast(input) ? ParseResult.succeed(input) : decode(input, options),
+    encode: () => (input, options) => defaultOptions(options) && isFast(input) ? ParseResult.succeed(input) : encode(input, options)
+  }, { identifier })
+}
 
 /**
  * Decodes Clerk's JSON into an `Invitation` (and encodes it back): snake_case keys become
@@ -194,37 +222,9 @@ const CheckedInvitationJson = Schema.declare([], {
  * @category wire
  */
 export const InvitationFromJson: Schema.Schema<Invitation, InvitationJson> = Schema.transform(
-  CheckedInvitationJson,
+  checked(InvitationJson, isInvitationJson, "InvitationJson"),
   Schema.typeSchema(Invitation),
-  {
-    strict: true,
-    decode: (json) =>
-      new Invitation({
-        id: InvitationId.make(json.id),
-        emailAddress: json.email_address,
-        publicMetadata: json.public_metadata,
-        status: json.status,
-        revoked: json.revoked ?? false,
-        ...(json.url === undefined ? {} : { url: json.url }),
-        ...(json.expires_at === undefined || json.expires_at === null
-          ? {}
-          : { expiresAt: dateTimeFromMillis(json.expires_at) }),
-        createdAt: dateTimeFromMillis(json.created_at),
-        updatedAt: dateTimeFromMillis(json.updated_at)
-      }, true),
-    encode: (invitation) => ({
-      object: "invitation" as const,
-      id: invitation.id,
-      email_address: invitation.emailAddress,
-      public_metadata: invitation.publicMetadata,
-      ...(invitation.revoked ? { revoked: true } : {}),
-      status: invitation.status,
-      ...(invitation.url === undefined ? {} : { url: invitation.url }),
-      ...(invitation.expiresAt === undefined ? {} : { expires_at: DateTime.toEpochMillis(invitation.expiresAt) }),
-      created_at: DateTime.toEpochMillis(invitation.createdAt),
-      updated_at: DateTime.toEpochMillis(invitation.updatedAt)
-    })
-  }
+  { strict: true, decode: fromJson, encode: toJson }
 ).annotations({ identifier: "InvitationFromJson" })
 
 /**
@@ -235,6 +235,16 @@ export const InvitationFromJson: Schema.Schema<Invitation, InvitationJson> = Sch
  */
 export const InvitationListFromJson = Schema.Array(InvitationFromJson)
 
+const InvitationPageJson = Schema.Struct({ data: Schema.Array(InvitationJson), total_count: Schema.NonNegativeInt })
+  .annotations({ identifier: "InvitationPageJson" })
+const isInvitationPageJson = (u: unknown): u is typeof InvitationPageJson.Type =>
+  isObject(u) && isNonNegativeInt(u["total_count"]) && Array.isArray(u["data"]) && u["data"].every(isInvitationJson)
+
+const InvitationPageType = Schema.Struct({ data: Schema.Array(Schema.typeSchema(Invitation)), totalCount: Schema.NonNegativeInt })
+const isInvitationPage = (u: unknown): u is InvitationPage =>
+  isObject(u) && isNonNegativeInt(u["totalCount"]) && Array.isArray(u["data"]) &&
+  u["data"].every((item) => item instanceof Invitation)
+
 /**
  * One page of invitations with the total number of matches, as `GET /invitations?paginated=true`
  * returns it (`{ data, total_count }`).
@@ -242,10 +252,18 @@ export const InvitationListFromJson = Schema.Array(InvitationFromJson)
  * @since 0.1.0
  * @category wire
  */
-export const InvitationPageFromJson = Schema.Struct({
-  data: InvitationListFromJson,
-  totalCount: Schema.propertySignature(Schema.NonNegativeInt).pipe(Schema.fromKey("total_count"))
-}).annotations({ identifier: "InvitationPage" })
+export const InvitationPageFromJson: Schema.Schema<
+  InvitationPage,
+  { readonly data: ReadonlyArray<InvitationJson>; readonly total_count: number }
+> = Schema.transform(
+  checked(InvitationPageJson, isInvitationPageJson, "InvitationPageJson"),
+  checked(InvitationPageType, isInvitationPage, "InvitationPage"),
+  {
+    strict: true,
+    decode: (json) => ({ data: json.data.map(fromJson), totalCount: json.total_count }),
+    encode: (page) => ({ data: page.data.map(toJson), total_count: page.totalCount })
+  }
+).annotations({ identifier: "InvitationPage" })
 
 /**
  * One page of invitations and the number of invitations that match the filters in all.
