@@ -17,6 +17,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Operation } from "./clients.js"
 import { decodePageSize, invitationId, listPageSize, page, pendingInvitation, revokedInvitation, secretKey } from "./fixtures.js"
+import { isMain } from "./children.js"
 import { serve, settings } from "./ipc.js"
 import { median, round } from "./stats.js"
 
@@ -171,4 +172,4 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
   return { cpu, decode }
 }
 
-if (process.send !== undefined && process.argv[1]?.endsWith("cpu.ts")) serve(() => measure(settings<Settings>()))
+if (isMain(import.meta.url)) serve(() => measure(settings<Settings>()))

@@ -59,3 +59,23 @@ export const page = (size: number, offset = 0, totalCount = 100_000): { data: Ar
 /** The page sizes the benchmarks list with. */
 export const listPageSize = 100
 export const decodePageSize = 500
+
+const template = JSON.stringify(pendingInvitation(0))
+  .replace(invitationId(0), "@ID@")
+  .replace("user0@example.com", "@EMAIL@")
+  .replace(/"created_at":\d+/, '"created_at":@CREATED@')
+
+/**
+ * The JSON text of a page of a virtual set of `total` invitations, from `offset`: distinct ids and
+ * emails, made by patching one template (cheap enough to serve 100,000 invitations quickly).
+ */
+export const virtualPage = (offset: number, limit: number, total: number): string => {
+  const items: Array<string> = []
+  for (let n = offset; n < Math.min(total, offset + limit); n++) {
+    items.push(
+      template.replace("@ID@", `inv_${String(n).padStart(27, "0")}`).replace("@EMAIL@", `user${n}@example.com`)
+        .replace("@CREATED@", String(createdAt + n))
+    )
+  }
+  return `{"data":[${items.join(",")}],"total_count":${total}}`
+}

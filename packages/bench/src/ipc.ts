@@ -2,22 +2,24 @@
  * The protocol between `main` and its measuring children: a child reads its settings from
  * `argv[2]` (JSON), sends one `{ ok, value | error }` message and exits.
  */
-import { firstMessage, forkModule } from "./children.js"
+import { firstMessage, forkChild } from "./children.js"
 
 /** What a child answers. */
 export type Answer<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: string }
 
-/** Runs `file` as a child with `settings`, waits at most `timeoutMs` for its answer. */
+const isAnswer = <A>(u: unknown): u is Answer<A> => typeof u === "object" && u !== null && "ok" in u
+
+/** Runs the bundled child `name` with `settings`, waits at most `timeoutMs` for its answer. */
 export const runChild = async <A>(
-  file: string,
+  name: string,
   settings: unknown,
   timeoutMs: number,
   nodeFlags: ReadonlyArray<string> = []
 ): Promise<A> => {
-  const child = forkModule(file, [JSON.stringify(settings)], nodeFlags)
+  const child = forkChild(name, [JSON.stringify(settings)], nodeFlags)
   try {
-    const answer = await firstMessage<Answer<A>>(child, timeoutMs)
-    if (!answer.ok) throw new Error(`${file}: ${answer.error}`)
+    const answer = await firstMessage(child, timeoutMs, isAnswer<A>)
+    if (!answer.ok) throw new Error(`${name}: ${answer.error}`)
     return answer.value
   } finally {
     if (child.connected) child.disconnect()

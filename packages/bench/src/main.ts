@@ -7,9 +7,12 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
 import { fileURLToPath } from "node:url"
+import { buildChildren } from "./build.js"
+import * as Bundle from "./bundle.js"
 import type * as Cpu from "./cpu.js"
 import { runChild } from "./ipc.js"
 import * as Report from "./report.js"
+import * as Stream from "./stream.js"
 import type * as Throughput from "./throughput.js"
 
 // `npm run bench -- --quick` at the root forwards `--quick` to `npm run --workspace`, which reads
@@ -24,7 +27,9 @@ const wanted = (phase: string) => phases === undefined || phases.has(phase)
 const throughputSettings: Throughput.Settings = quick
   ? { rounds: 2, burstMs: 120, warmupMs: 250, concurrencies: [1, 32], operations: ["create", "list", "revoke"] }
   : { rounds: 6, burstMs: 300, warmupMs: 1200, concurrencies: [1, 32], operations: ["create", "list", "revoke"] }
-const cpuSettings: Cpu.Settings = quick ? { calls: 1000, rounds: 2, decodeRuns: 30 } : { calls: 4000, rounds: 5, decodeRuns: 200 }
+const cpuSettings: Cpu.Settings = quick ? { calls: 600, rounds: 2, decodeRuns: 30 } : { calls: 3000, rounds: 5, decodeRuns: 200 }
+const streamTotals = quick ? [10_000, 30_000] : [10_000, 100_000]
+const coldStarts = quick ? 4 : 15
 
 const machine = (): Report.Machine => ({
   cpu: Os.cpus()[0]?.model ?? "unknown",
@@ -42,6 +47,7 @@ const results: Report.Results = {
   command: `npm run bench${quick ? " -- --quick" : ""}${phasesArg === undefined ? "" : ` -- --phases ${phasesArg}`}`,
   machine: machine()
 }
+await buildChildren()
 if (wanted("throughput")) {
   console.error("[bench] throughput and latency over loopback …")
   results.throughput = await runChild<ReadonlyArray<Throughput.Figure>>("./throughput.ts", throughputSettings, 8 * 60_000)
@@ -51,6 +57,14 @@ if (wanted("cpu")) {
   const { cpu, decode } = await runChild<{ cpu: ReadonlyArray<Cpu.CpuFigure>; decode: Cpu.DecodeFigure }>("./cpu.ts", cpuSettings, 5 * 60_000)
   results.cpu = cpu
   results.decode = decode
+}
+if (wanted("stream")) {
+  console.error(`[bench] streaming ${streamTotals.join(" and ")} invitations …`)
+  results.stream = await Stream.measureAll(streamTotals)
+}
+if (wanted("bundle")) {
+  console.error("[bench] bundle size and cold start …")
+  results.bundle = await Bundle.measure(coldStarts)
 }
 results.loadAverageAfter = Os.loadavg().map((l) => Math.round(l * 100) / 100)
 results.seconds = Math.round((Date.now() - started) / 1000)

@@ -2,8 +2,10 @@
  * The results as JSON and as markdown tables, every figure with its ratio to raw
  * `undici.request` (the floor) and to `@clerk/backend`, and the issue's targets checked.
  */
+import type * as Bundle from "./bundle.js"
 import type * as Cpu from "./cpu.js"
 import { round } from "./stats.js"
+import type * as Stream from "./stream.js"
 import type * as Throughput from "./throughput.js"
 
 /** The machine a run was made on. */
@@ -25,6 +27,8 @@ export interface Results {
   throughput?: ReadonlyArray<Throughput.Figure>
   cpu?: ReadonlyArray<Cpu.CpuFigure>
   decode?: Cpu.DecodeFigure
+  stream?: ReadonlyArray<Stream.StreamFigure>
+  bundle?: ReadonlyArray<Bundle.BundleFigure>
   loadAverageAfter?: ReadonlyArray<number>
   seconds?: number
 }
@@ -35,6 +39,8 @@ const oursNative = "ours/undici (Effect loop)"
 
 const ratio = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined || b === 0 || !Number.isFinite(a / b) ? "–" : `${round(a / b, 2).toFixed(2)}x`
+
+const kb = (bytes: number) => Math.round(bytes / 1024)
 
 const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string | number>>): string =>
   [
@@ -71,6 +77,21 @@ export const targets = (results: Results): ReadonlyArray<Target> => {
   }
   if (results.decode !== undefined) {
     out.push({ name: "decoding a 500-item page < 3 ms", value: `${results.decode.oursDecodeMs} ms`, met: results.decode.oursDecodeMs < 3 })
+  }
+  const streams = (results.stream ?? []).filter((f) => f.client === "ours/undici (stream)").sort((a, b) => a.total - b.total)
+  const small = streams[0]
+  const large = streams[streams.length - 1]
+  if (small !== undefined && large !== undefined && large.total > small.total) {
+    out.push({ name: `stream of ${large.total.toLocaleString("en")}: peak heap growth < 50 MB`, value: `${large.peakHeapGrowthMb} MB (RSS +${large.peakRssGrowthMb} MB)`, met: large.peakHeapGrowthMb < 50 })
+    out.push({ name: `stream: growth at ${large.total.toLocaleString("en")} <= 1.2x growth at ${small.total.toLocaleString("en")}`, value: `${large.peakHeapGrowthMb} vs ${small.peakHeapGrowthMb} MB (${ratio(large.peakHeapGrowthMb, small.peakHeapGrowthMb)})`, met: large.peakHeapGrowthMb <= 1.2 * small.peakHeapGrowthMb })
+  }
+  const app = (name: string) => results.bundle?.find((b) => b.app === name)
+  const theirs = app(clerk)
+  for (const name of ["ours/undici", "ours/fetch"]) {
+    const ours = app(name)
+    if (ours === undefined || theirs === undefined) continue
+    out.push({ name: `bundled app ${name}: import time <= 2x @clerk/backend`, value: `${ours.importMs} vs ${theirs.importMs} ms (${ratio(ours.importMs, theirs.importMs)})`, met: ours.importMs <= 2 * theirs.importMs })
+    out.push({ name: `bundled app ${name}: minified size <= 3x @clerk/backend`, value: `${kb(ours.bytes)} vs ${kb(theirs.bytes)} KB (${ratio(ours.bytes, theirs.bytes)})`, met: ours.bytes <= 3 * theirs.bytes })
   }
   return out
 }
@@ -115,6 +136,26 @@ export const markdown = (results: Results): string => {
       ["ours: decode the parsed page", d.oursDecodeMs, ratio(d.oursDecodeMs, d.jsonParseMs)],
       ["ours: JSON.parse + decode", d.oursParseAndDecodeMs, ratio(d.oursParseAndDecodeMs, d.jsonParseMs)]
     ]))
+  }
+  if (results.stream !== undefined) {
+    const figures = results.stream
+    parts.push("## Streaming every invitation (pages of 100, fixed server, one process per run)")
+    parts.push("Peak growth over a baseline taken after a full GC, sampled at every page. Ratios are of peak heap growth and of time (lower is better).")
+    const rows = figures.map((f) => {
+      const same = (client: string) => figures.find((g) => g.client === client && g.total === f.total)
+      return [f.total.toLocaleString("en"), f.client, f.seconds, f.perSecond, f.peakHeapGrowthMb, f.peakRssGrowthMb,
+        ratio(f.peakHeapGrowthMb, same(raw)?.peakHeapGrowthMb), ratio(f.peakHeapGrowthMb, same(clerk)?.peakHeapGrowthMb),
+        ratio(f.seconds, same(raw)?.seconds), ratio(f.seconds, same(clerk)?.seconds)]
+    })
+    parts.push(table(["invitations", "client", "s", "invitations/s", "peak heap +MB", "peak RSS +MB", "heap x undici.request", "heap x @clerk/backend", "time x undici.request", "time x @clerk/backend"], rows))
+  }
+  if (results.bundle !== undefined) {
+    const figures = results.bundle
+    const theirs = figures.find((f) => f.app === clerk)
+    parts.push("## Bundled app: create, list, revoke (esbuild, minified, tree-shaken, ESM, platform node)")
+    parts.push("Cold start in a fresh `node` per run, medians; ratios to `@clerk/backend` (lower is better). The raw clients have no bundle to compare.")
+    parts.push(table(["app", "minified KB", "gzip KB", "import ms", "first 3 calls ms", "process ms", "size x @clerk/backend", "import x @clerk/backend"],
+      figures.map((f) => [f.app, kb(f.bytes), kb(f.gzipBytes), f.importMs, f.firstCallsMs, f.processMs, ratio(f.bytes, theirs?.bytes), ratio(f.importMs, theirs?.importMs)])))
   }
   return parts.join("\n\n") + "\n"
 }

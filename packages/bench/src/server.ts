@@ -4,9 +4,14 @@
  * `{ data, total_count }` page of `limit` invitations for lists), so that its cost is the same for
  * every client. Run as a child process (`fork`): it sends `{ port }` over IPC once listening and
  * exits when the parent disconnects, or after `maxLifetimeMs` whatever happens.
+ *
+ * With a `total` (argument 2), lists page through a virtual set of `total` distinct invitations by
+ * `offset` and `limit`, as Clerk does, for the stream benchmark.
  */
 import * as Http from "node:http"
-import { page, pendingInvitation, revokedInvitation } from "./fixtures.js"
+import { page, pendingInvitation, revokedInvitation, virtualPage } from "./fixtures.js"
+
+const total = Number(process.argv[2] ?? "0")
 
 const maxLifetimeMs = 15 * 60_000
 
@@ -33,6 +38,8 @@ const limitOf = (url: string): number => {
   return Math.min(500, Math.max(1, limit))
 }
 
+const offsetOf = (url: string): number => Number(/[?&]offset=(\d+)/.exec(url)?.[1] ?? "0")
+
 const send = (response: Http.ServerResponse, status: number, body: Buffer) => {
   response.writeHead(status, { ...headers, "content-length": body.length })
   response.end(body)
@@ -43,7 +50,9 @@ const server = Http.createServer({ keepAlive: true, noDelay: true }, (request, r
   request.on("data", () => {})
   request.on("end", () => {
     const url = request.url ?? "/"
-    if (request.method === "GET" && url.startsWith("/v1/invitations")) return send(response, 200, pageOf(limitOf(url)))
+    if (request.method === "GET" && url.startsWith("/v1/invitations")) {
+      return send(response, 200, total > 0 ? Buffer.from(virtualPage(offsetOf(url), limitOf(url), total)) : pageOf(limitOf(url)))
+    }
     if (request.method === "POST" && url === "/v1/invitations") return send(response, 200, created)
     if (request.method === "POST" && url.endsWith("/revoke")) return send(response, 200, revoked)
     send(response, 404, Buffer.from(JSON.stringify({ errors: [{ code: "resource_not_found", message: "not found" }] })))

@@ -6,7 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Clients from "./clients.js"
-import { startFixedServer } from "./children.js"
+import { isMain, startFixedServer } from "./children.js"
 import { serve, settings } from "./ipc.js"
 import { percentile, round } from "./stats.js"
 
@@ -129,4 +129,4 @@ export const measure = async (options: Settings): Promise<ReadonlyArray<Figure>>
   return figures
 }
 
-if (process.send !== undefined && process.argv[1]?.endsWith("throughput.ts")) serve(() => measure(settings<Settings>()))
+if (isMain(import.meta.url)) serve(() => measure(settings<Settings>()))
