@@ -50,11 +50,11 @@ const results: Report.Results = {
 await buildChildren()
 if (wanted("throughput")) {
   console.error("[bench] throughput and latency over loopback …")
-  results.throughput = await runChild<ReadonlyArray<Throughput.Figure>>("./throughput.ts", throughputSettings, 8 * 60_000)
+  results.throughput = await runChild<ReadonlyArray<Throughput.Figure>>("throughput", throughputSettings, 8 * 60_000)
 }
 if (wanted("cpu")) {
   console.error("[bench] CPU per call over a stubbed transport, decoding …")
-  const { cpu, decode } = await runChild<{ cpu: ReadonlyArray<Cpu.CpuFigure>; decode: Cpu.DecodeFigure }>("./cpu.ts", cpuSettings, 5 * 60_000)
+  const { cpu, decode } = await runChild<{ cpu: ReadonlyArray<Cpu.CpuFigure>; decode: Cpu.DecodeFigure }>("cpu", cpuSettings, 5 * 60_000)
   results.cpu = cpu
   results.decode = decode
 }
