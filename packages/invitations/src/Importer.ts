@@ -391,7 +391,9 @@ export const invite = <E = never, R = never>(
         waitingUntil = idle ? Option.some(DateTime.unsafeMake(until)) : Option.none()
         if (idle) yield* report
         yield* Queue.take(wake).pipe(
-          until === undefined ? (self) => self : Effect.race(Effect.sleep(Duration.millis(until - now)))
+          // At least a whole millisecond: clocks may report fractions, and a sleep that rounds to
+          // nothing would wake at the same instant, again and again.
+          until === undefined ? (self) => self : Effect.race(Effect.sleep(Duration.millis(Math.max(1, Math.ceil(until - now)))))
         )
         waitingUntil = Option.none()
         // Surface a failed call (Unauthorized) at once.

@@ -25,13 +25,20 @@ const emails = (n: number, prefix = "user") =>
   Array.from({ length: n }, (_, i) => ({ emailAddress: `${prefix}${i}@example.com` }))
 
 /** Runs `stream` to the end while moving the TestClock forward a `step` at a time. */
-const runSimulated = <A, E, R>(stream: Stream.Stream<A, E, R>, step: Duration.DurationInput = "1 minute") =>
+const runSimulated = <A, E, R>(
+  stream: Stream.Stream<A, E, R>,
+  step: Duration.DurationInput = "1 minute",
+  maxSteps = 3_000
+) =>
   Effect.gen(function*() {
     const fiber = yield* Effect.fork(Stream.runCollect(stream))
     let steps = 0
     while (Option.isNone(yield* Fiber.poll(fiber))) {
       yield* TestClock.adjust(step)
-      if (++steps > 100_000) return yield* Effect.dieMessage("the import did not finish in simulated time")
+      if (++steps > maxSteps) {
+        yield* Fiber.interrupt(fiber)
+        return yield* Effect.dieMessage(`the import did not finish in ${maxSteps} steps of ${Duration.format(step)}`)
+      }
     }
     return Chunk.toReadonlyArray(yield* Fiber.join(fiber))
   })
