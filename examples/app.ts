@@ -1,0 +1,32 @@
+/**
+ * The README's "Use it in an Effect app" snippet, kept type-checked by `npm run check`.
+ * Run it against Clerk with `CLERK_SECRET_KEY=sk_test_… npx tsx examples/app.ts`.
+ */
+import { ClerkClient, Invitations } from "@effect-clerk/invitations"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { Effect, Layer, Stream } from "effect"
+
+const program = Effect.gen(function*() {
+  const invitations = yield* Invitations.Invitations
+  const invitation = yield* invitations.create({ emailAddress: "ada@example.com", expiresInDays: 7, notify: false })
+  const { data, totalCount } = yield* invitations.list({ status: "pending", limit: 100 })
+  const everyone = yield* Stream.runCollect(invitations.stream({ orderBy: "email_address" }))
+  yield* Effect.log(`${data.length} of ${totalCount} pending; ${everyone.length} in all`)
+  yield* invitations.revoke(invitation.id)
+}).pipe(
+  Effect.catchTags({
+    DuplicateEmail: (e) => Effect.logWarning(e.message), // e.emailAddresses, e.reason
+    RateLimited: (e) => Effect.logWarning(`retry in ${e.retryAfter}`)
+  })
+)
+
+// The Invitations service needs a ClerkClient, which needs an HttpClient of your choice.
+const InvitationsLive = Invitations.layer.pipe(
+  Layer.provide(ClerkClient.layerConfig()), // CLERK_SECRET_KEY (redacted), CLERK_API_URL
+  Layer.provide(NodeHttpClient.layerUndici) // recommended on Node; FetchHttpClient.layer elsewhere
+)
+
+program.pipe(Effect.provide(InvitationsLive), Effect.runPromise).catch((error: unknown) => {
+  console.error(String(error))
+  process.exitCode = 1
+})
