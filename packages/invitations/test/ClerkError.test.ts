@@ -1,4 +1,4 @@
-import { ClerkError } from "@effect-clerk/invitations"
+import { ClerkError, Invitations } from "@effect-clerk/invitations"
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -58,24 +58,23 @@ const listCases = [
 const noRetry = { retry: false } as const
 
 describe("(status, code) → tag", () => {
-  for (const c of createCases) {
-    it.effect(`create: ${c.status} ${c.code} → ${c.tag}`, () =>
-      Effect.gen(function*() {
-        const fake = yield* makeFakeHttp(() => clerkError(c.status, c.code, { headers: { "retry-after": "1" } }))
-        const invitations = yield* invitationsOver(fake.layer, noRetry)
-        const error = yield* Effect.flip(invitations.create({ emailAddress: "ada@example.com" }))
-        assert.strictEqual(error._tag, c.tag)
-        if (error._tag === "DuplicateEmail" && "reason" in c) assert.strictEqual(error.reason, c.reason)
-        assert.isString(error.message)
-        assert.isAbove(error.message.length, 10)
-      }))
-    it.effect(`createBulk: ${c.status} ${c.code} → ${c.tag}`, () =>
-      Effect.gen(function*() {
-        const fake = yield* makeFakeHttp(() => clerkError(c.status, c.code, { headers: { "retry-after": "1" } }))
-        const invitations = yield* invitationsOver(fake.layer, noRetry)
-        const error = yield* Effect.flip(invitations.createBulk([{ emailAddress: "ada@example.com" }]))
-        assert.strictEqual(error._tag, c.tag)
-      }))
+  const creates: Record<string, (s: Effect.Effect.Success<ReturnType<typeof invitationsOver>>) => Effect.Effect<unknown, Invitations.CreateError>> = {
+    create: (s: Effect.Effect.Success<ReturnType<typeof invitationsOver>>) => s.create({ emailAddress: "ada@example.com" }),
+    createBulk: (s: Effect.Effect.Success<ReturnType<typeof invitationsOver>>) =>
+      s.createBulk([{ emailAddress: "ada@example.com" }])
+  }
+  for (const [operation, run] of Object.entries(creates)) {
+    for (const c of createCases) {
+      it.effect(`${operation}: ${c.status} ${c.code} → ${c.tag}`, () =>
+        Effect.gen(function*() {
+          const fake = yield* makeFakeHttp(() => clerkError(c.status, c.code, { headers: { "retry-after": "1" } }))
+          const invitations = yield* invitationsOver(fake.layer, noRetry)
+          const error = yield* Effect.flip(run(invitations))
+          assert.strictEqual(error._tag, c.tag)
+          if (error._tag === "DuplicateEmail" && "reason" in c) assert.strictEqual(error.reason, c.reason)
+          assert.isAbove(error.message.length, 10)
+        }))
+    }
   }
   for (const c of revokeCases) {
     it.effect(`revoke: ${c.status} ${c.code} → ${c.tag}`, () =>
