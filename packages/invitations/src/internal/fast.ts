@@ -40,17 +40,24 @@ export const timeoutFail = <A, E, R, E2>(
     if (!isLive(clock) || !Number.isFinite(millis) || millis > 2 ** 31 - 1) {
       return Effect.timeoutFail(self, { duration, onTimeout })
     }
+    // The child always succeeds with the exit of `self`, so a failure is not also reported as the
+    // failure of an unobserved fiber.
     return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.fork(restore(self)), (fiber) =>
+      Effect.flatMap(Effect.fork(Effect.exit(restore(self))), (fiber) =>
         Effect.async<A, E | E2>((resume) => {
           let timedOut = false
           const timer = setTimeout(() => {
             timedOut = true
             fiber.unsafeInterruptAsFork(FiberId.none)
           }, millis)
-          const observer = (exit: Exit.Exit<A, E>) => {
+          const observer = (exit: Exit.Exit<Exit.Exit<A, E>>) => {
             clearTimeout(timer)
-            resume(timedOut && Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? Effect.fail(onTimeout()) : exit)
+            if (Exit.isSuccess(exit)) {
+              const inner = exit.value
+              resume(timedOut && Exit.isFailure(inner) && Cause.isInterruptedOnly(inner.cause) ? Effect.fail(onTimeout()) : inner)
+            } else {
+              resume(timedOut && Cause.isInterruptedOnly(exit.cause) ? Effect.fail(onTimeout()) : Effect.failCause(exit.cause))
+            }
           }
           fiber.addObserver(observer)
           return Effect.suspend(() => {
