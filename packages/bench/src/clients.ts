@@ -135,14 +135,22 @@ const callOf = (operation: Operation, i: number): Effect.Effect<unknown, unknown
       ? invitations.list({ limit: listPageSize })
       : invitations.revoke(revokeId))
 
-const runtimeOf = (baseUrl: string, transport: Transport) =>
-  ManagedRuntime.make(layer(baseUrl, transportLayer(transport)))
+/**
+ * The runtime of ours. `tracer: false` adds `Layer.setTracerEnabled(false)`, what an app without a
+ * tracer may set: the operations' spans become no-ops.
+ */
+const runtimeOf = (baseUrl: string, transport: Transport, tracer = true) =>
+  ManagedRuntime.make(
+    tracer
+      ? layer(baseUrl, transportLayer(transport))
+      : Layer.merge(layer(baseUrl, transportLayer(transport)), Layer.setTracerEnabled(false))
+  )
 
 /** Ours, Effect-native: the driver runs a whole loop in one `runPromise`. */
-export const oursEffect = (baseUrl: string, transport: Transport): EffectClient => {
-  const runtime = runtimeOf(baseUrl, transport)
+export const oursEffect = (baseUrl: string, transport: Transport, tracer = true): EffectClient => {
+  const runtime = runtimeOf(baseUrl, transport, tracer)
   return {
-    name: `ours/${transport} (Effect loop)`,
+    name: `ours/${transport} (Effect loop${tracer ? "" : ", tracer off"})`,
     kind: "effect",
     runtime,
     call: callOf,
@@ -167,6 +175,7 @@ export const all = (baseUrl: string): ReadonlyArray<Client> => [
   rawFetch(baseUrl),
   clerkBackend(baseUrl),
   oursEffect(baseUrl, "undici"),
+  oursEffect(baseUrl, "undici", false),
   oursPromise(baseUrl, "undici"),
   oursEffect(baseUrl, "fetch"),
   oursPromise(baseUrl, "fetch")

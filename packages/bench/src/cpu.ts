@@ -106,6 +106,16 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
       Layer.provide(Layer.succeed(FetchHttpClient.Fetch, stubFetch))
     )
   )
+  const runtimeNoTracer = ManagedRuntime.make(
+    Layer.merge(
+      Invitations.layer.pipe(
+        Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl: baseUrl })),
+        Layer.provide(FetchHttpClient.layer),
+        Layer.provide(Layer.succeed(FetchHttpClient.Fetch, stubFetch))
+      ),
+      Layer.setTracerEnabled(false)
+    )
+  )
   const oursCall = (op: Op, i: number): Effect.Effect<unknown, unknown, Invitations.Invitations> =>
     Effect.flatMap(Invitations.Invitations, (invitations): Effect.Effect<unknown, unknown> =>
       op === "create"
@@ -124,6 +134,11 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
       name: "ours (Effect loop)",
       run: (op) => (n) =>
         runtime.runPromise(Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) => oursCall(op, i), { discard: true }))
+    },
+    {
+      name: "ours (Effect loop, tracer off)",
+      run: (op) => (n) =>
+        runtimeNoTracer.runPromise(Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) => oursCall(op, i), { discard: true }))
     },
     { name: "ours (runPromise per call)", run: sequential((op, i) => runtime.runPromise(oursCall(op, i))) }
   ]
@@ -149,6 +164,7 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
     }
   }
   await runtime.dispose()
+  await runtimeNoTracer.dispose()
 
   // Decoding a 500-item page: JSON.parse alone, our decoding alone, and both.
   const text = pages.get(decodePageSize) ?? ""

@@ -10,6 +10,7 @@ import { createClerkClient } from "@clerk/backend"
 import * as Invitations from "@effect-clerk/invitations/Invitations"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Stream from "effect/Stream"
 import * as Undici from "undici"
@@ -19,7 +20,7 @@ import { secretKey } from "./fixtures.js"
 import { runChild, serve, settings } from "./ipc.js"
 
 /** The clients compared. */
-export type StreamClient = "undici.request" | "@clerk/backend" | "ours/undici (stream)"
+export type StreamClient = "undici.request" | "@clerk/backend" | "ours/undici (stream)" | "ours/undici (stream, tracer off)"
 
 /** One run's settings. */
 export interface RunSettings {
@@ -61,8 +62,9 @@ export const measureOne = async ({ client, total, pageSize }: RunSettings): Prom
   let count = 0
   let run: () => Promise<void>
   let close: () => Promise<void> = async () => {}
-  if (client === "ours/undici (stream)") {
-    const runtime = ManagedRuntime.make(Clients.layer(server.url, NodeHttpClient.layerUndici))
+  if (client === "ours/undici (stream)" || client === "ours/undici (stream, tracer off)") {
+    const layer = Clients.layer(server.url, NodeHttpClient.layerUndici)
+    const runtime = ManagedRuntime.make(client === "ours/undici (stream)" ? layer : Layer.merge(layer, Layer.setTracerEnabled(false)))
     await runtime.runPromise(Effect.flatMap(Invitations.Invitations, (i) => i.list({ limit: 1 })))
     run = () =>
       runtime.runPromise(Effect.flatMap(Invitations.Invitations, (invitations) =>
@@ -132,7 +134,7 @@ export const measureOne = async ({ client, total, pageSize }: RunSettings): Prom
 export const measureAll = async (totals: ReadonlyArray<number>): Promise<ReadonlyArray<StreamFigure>> => {
   const figures: Array<StreamFigure> = []
   for (const total of totals) {
-    for (const client of ["undici.request", "@clerk/backend", "ours/undici (stream)"] as const) {
+    for (const client of ["undici.request", "@clerk/backend", "ours/undici (stream)", "ours/undici (stream, tracer off)"] as const) {
       const figure = await runChild<StreamFigure>("stream", { client, total, pageSize: 100 }, 5 * 60_000, ["--expose-gc"])
       console.error(`[stream] ${client} ${total}: ${figure.seconds} s, peak heap +${figure.peakHeapGrowthMb} MB, RSS +${figure.peakRssGrowthMb} MB`)
       figures.push(figure)
