@@ -2,6 +2,9 @@
  * Bundles the measuring children (`throughput`, `cpu`, `stream`, the fixed `server`) into
  * `build/run/*.mjs` with esbuild: our workspace sources are compiled in, every npm dependency
  * stays external and loads from `node_modules` as in an application.
+ *
+ * `BENCH_INVITATIONS_SRC=/path/to/packages/invitations/src` measures another version of the client
+ * (say `git archive <commit> packages/invitations/src | tar -x -C /tmp/old`) with the same harness.
  */
 import * as esbuild from "esbuild"
 import { fileURLToPath } from "node:url"
@@ -21,6 +24,7 @@ export const buildChildren = async (): Promise<string> => {
     outdir,
     outExtension: { ".js": ".mjs" },
     external: ["effect", "@effect/*", "@clerk/*", "undici", "esbuild"],
+    ...(process.env["BENCH_INVITATIONS_SRC"] ? { alias: { "@effect-clerk/invitations": process.env["BENCH_INVITATIONS_SRC"] } } : {}),
     logLevel: "warning"
   })
   return outdir

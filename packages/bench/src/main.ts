@@ -44,7 +44,7 @@ const started = Date.now()
 const results: Report.Results = {
   date: new Date().toISOString(),
   mode: quick ? "quick" : "full",
-  command: `npm run bench${quick ? " -- --quick" : ""}${phasesArg === undefined ? "" : ` -- --phases ${phasesArg}`}`,
+  command: `${process.env["BENCH_INVITATIONS_SRC"] ? `BENCH_INVITATIONS_SRC=${process.env["BENCH_INVITATIONS_SRC"]} ` : ""}npm run bench${quick ? " -- --quick" : ""}${phasesArg === undefined ? "" : ` -- --phases ${phasesArg}`}`,
   machine: machine()
 }
 await buildChildren()
