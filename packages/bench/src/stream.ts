@@ -130,11 +130,14 @@ export const measureOne = async ({ client, total, pageSize }: RunSettings): Prom
   }
 }
 
-/** Every client at every size, each run in a fresh process. */
-export const measureAll = async (totals: ReadonlyArray<number>): Promise<ReadonlyArray<StreamFigure>> => {
+/** Every client at every size, each run in a fresh process; `tracerOff` adds ours without a tracer. */
+export const measureAll = async (totals: ReadonlyArray<number>, tracerOff = true): Promise<ReadonlyArray<StreamFigure>> => {
   const figures: Array<StreamFigure> = []
+  const clients: ReadonlyArray<StreamClient> = tracerOff
+    ? ["undici.request", "@clerk/backend", "ours/undici (stream)", "ours/undici (stream, tracer off)"]
+    : ["undici.request", "@clerk/backend", "ours/undici (stream)"]
   for (const total of totals) {
-    for (const client of ["undici.request", "@clerk/backend", "ours/undici (stream)", "ours/undici (stream, tracer off)"] as const) {
+    for (const client of clients) {
       const figure = await runChild<StreamFigure>("stream", { client, total, pageSize: 100 }, 5 * 60_000, ["--expose-gc"])
       console.error(`[stream] ${client} ${total}: ${figure.seconds} s, peak heap +${figure.peakHeapGrowthMb} MB, RSS +${figure.peakRssGrowthMb} MB`)
       figures.push(figure)
