@@ -32,6 +32,7 @@ import type {
 import { ClerkApiError, fromCreateResponse, fromResponse, fromRevokeResponse, InvalidRequest } from "./ClerkError.js"
 import type { CreateParams, Invitation, InvitationPage, ListParams, StreamParams } from "./Invitation.js"
 import * as I from "./Invitation.js"
+import { annotateSpan, withSpan } from "./internal/tracing.js"
 
 /**
  * The failures of `create` and `createBulk`.
@@ -191,67 +192,75 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
 
   const isOwnDuplicate = (error: CreateError) => error._tag === "DuplicateEmail" && error.reason === "InvitationPending"
 
-  const create = Effect.fn("Invitations.create")(function*(params: CreateParams) {
-    const wire = yield* Effect.mapError(encodeCreate(params), invalid("create"))
-    const startedAt = yield* Clock.currentTimeMillis
-    return yield* client.execute(HttpClientRequest.post("/invitations").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
-      onSuccess: body(decodeInvitation),
-      onFailure: (failed) => fromCreateResponse(failed, [wire.email_address]),
-      reconcile: {
-        find: findCreated([wire.email_address], startedAt).pipe(Effect.map(Option.map(([invitation]) => invitation))),
-        when: isOwnDuplicate
-      }
-    })
-  })
-
-  const createBulk = Effect.fn("Invitations.createBulk")(function*(params: ReadonlyArray<CreateParams>) {
-    const wire = yield* Effect.mapError(encodeBulk(params), invalid("createBulk"))
-    yield* Effect.annotateCurrentSpan("invitations.count", wire.length)
-    const startedAt = yield* Clock.currentTimeMillis
-    const emails = wire.map((item) => item.email_address)
-    return yield* client.execute(
-      HttpClientRequest.post("/invitations/bulk").pipe(HttpClientRequest.bodyUnsafeJson(wire)),
-      {
-        onSuccess: body(decodeInvitations),
-        onFailure: (failed) => fromCreateResponse(failed, emails),
-        reconcile: { find: findCreated(emails, startedAt), when: isOwnDuplicate }
-      }
+  // Spans open only under an app's tracer (see internal/tracing.ts); plain pipelines rather than
+  // generators, since every call of every operation takes this path.
+  const create = (params: CreateParams): Effect.Effect<Invitation, CreateError> =>
+    withSpan(
+      Effect.flatMap(Effect.mapError(encodeCreate(params), invalid("create")), (wire) =>
+        Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+          client.execute(HttpClientRequest.post("/invitations").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
+            onSuccess: body(decodeInvitation),
+            onFailure: (failed) => fromCreateResponse(failed, [wire.email_address]),
+            reconcile: {
+              find: findCreated([wire.email_address], startedAt).pipe(Effect.map(Option.map(([invitation]) => invitation))),
+              when: isOwnDuplicate
+            }
+          }))),
+      "Invitations.create"
     )
-  })
 
-  const list = Effect.fn("Invitations.list")(function*(params: ListParams = {}) {
-    const valid = yield* Effect.mapError(decodeList(params), invalid("list"))
-    return yield* listPage(valid)
-  })
+  const createBulk = (params: ReadonlyArray<CreateParams>): Effect.Effect<ReadonlyArray<Invitation>, CreateError> =>
+    withSpan(
+      Effect.flatMap(Effect.mapError(encodeBulk(params), invalid("createBulk")), (wire) => {
+        const emails = wire.map((item) => item.email_address)
+        return Effect.zipRight(
+          annotateSpan({ "invitations.count": wire.length }),
+          Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+            client.execute(HttpClientRequest.post("/invitations/bulk").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
+              onSuccess: body(decodeInvitations),
+              onFailure: (failed) => fromCreateResponse(failed, emails),
+              reconcile: { find: findCreated(emails, startedAt), when: isOwnDuplicate }
+            }))
+        )
+      }),
+      "Invitations.createBulk"
+    )
+
+  const list = (params: ListParams = {}): Effect.Effect<InvitationPage, ListError> =>
+    withSpan(Effect.flatMap(Effect.mapError(decodeList(params), invalid("list")), listPage), "Invitations.list")
 
   const stream = (params: StreamParams = {}): Stream.Stream<Invitation, ListError> =>
     Stream.unwrap(Effect.map(Effect.mapError(decodeStream(params), invalid("stream")), ({ pageSize = 100, ...filters }) =>
       Stream.paginateChunkEffect(0, (offset) =>
-        listPage({ ...filters, limit: pageSize, offset }).pipe(
-          Effect.map(({ data, totalCount }) =>
+        withSpan(
+          Effect.map(listPage({ ...filters, limit: pageSize, offset }), ({ data, totalCount }) =>
             [
               Chunk.unsafeFromArray(data),
               data.length < pageSize || offset + pageSize >= totalCount
                 ? Option.none<number>()
                 : Option.some(offset + pageSize)
-            ] as const
-          ),
-          Effect.withSpan("Invitations.stream.page", { attributes: { offset, pageSize } })
+            ] as const),
+          "Invitations.stream.page",
+          { attributes: { offset, pageSize } }
         ))))
 
-  const revoke = Effect.fn("Invitations.revoke")(function*(invitationId: string) {
-    const id = yield* Effect.mapError(decodeRevokeId(invitationId), invalid("revoke"))
-    yield* Effect.annotateCurrentSpan("invitation.id", id)
-    const startedAt = yield* Clock.currentTimeMillis
-    return yield* client.execute(HttpClientRequest.post(`/invitations/${encodeURIComponent(id)}/revoke`), {
-      onSuccess: body(decodeInvitation),
-      onFailure: (failed) => fromRevokeResponse(failed, id),
-      reconcile: {
-        find: findFresh(id, "revoked", startedAt, (invitation) => invitation.id === id),
-        when: (error) => error._tag === "InvitationNotRevocable" && error.reason === "AlreadyRevoked"
-      }
-    })
-  })
+  const revoke = (invitationId: string): Effect.Effect<Invitation, RevokeError> =>
+    withSpan(
+      Effect.flatMap(Effect.mapError(decodeRevokeId(invitationId), invalid("revoke")), (id) =>
+        Effect.zipRight(
+          annotateSpan({ "invitation.id": id }),
+          Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+            client.execute(HttpClientRequest.post(`/invitations/${encodeURIComponent(id)}/revoke`), {
+              onSuccess: body(decodeInvitation),
+              onFailure: (failed) => fromRevokeResponse(failed, id),
+              reconcile: {
+                find: findFresh(id, "revoked", startedAt, (invitation) => invitation.id === id),
+                when: (error) => error._tag === "InvitationNotRevocable" && error.reason === "AlreadyRevoked"
+              }
+            }))
+        )),
+      "Invitations.revoke"
+    )
 
   return Invitations.of({ create, createBulk, list, stream, revoke })
 })

@@ -1,25 +1,20 @@
 /**
- * Cheaper equivalents of two Effect combinators on the path every request takes.
+ * A cheaper equivalent of an Effect combinator on the path every request takes.
  *
- * - `timeoutFail`: `Effect.timeoutFail` races the effect against a sleep in two forked fibers and
+ * `timeoutFail`: `Effect.timeoutFail` races the effect against a sleep in two forked fibers and
  *   joins the winner's `FiberRef`s back; with the live clock this one forks only the effect and
  *   arms a plain timer (several times cheaper per call). Under any other clock (a `TestClock` in
  *   specs) it is `Effect.timeoutFail` itself, so virtual time still drives it.
- * - `annotateSpan`: `Effect.annotateCurrentSpan` allocates a `NoSuchElementException` (an `Error`,
- *   stack trace included) when there is no span; this reads the span from the context instead.
  *
  * @internal
  */
 import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import * as Option from "effect/Option"
-import * as Tracer from "effect/Tracer"
 
 let liveClock: Clock.Clock | undefined
 const isLive = (clock: Clock.Clock): boolean => clock === (liveClock ??= Effect.runSync(Effect.clock))
@@ -66,24 +61,4 @@ export const timeoutFail = <A, E, R, E2>(
             return Fiber.interrupt(fiber)
           })
         })))
-  })
-
-const propagated = (span: Tracer.AnySpan | undefined): Tracer.Span | undefined => {
-  let current = span
-  while (current !== undefined && current._tag === "Span" && Context.get(current.context, Tracer.DisablePropagation)) {
-    current = Option.getOrUndefined(current.parent)
-  }
-  return current !== undefined && current._tag === "Span" ? current : undefined
-}
-
-/**
- * Sets attributes on the current span, if there is one; the same span `Effect.annotateCurrentSpan`
- * picks.
- *
- * @internal
- */
-export const annotateSpan = (attributes: Readonly<Record<string, unknown>>): Effect.Effect<void> =>
-  Effect.contextWith((context: Context.Context<never>) => {
-    const span = propagated(Option.getOrUndefined(Context.getOption(context, Tracer.ParentSpan)))
-    if (span !== undefined) for (const key in attributes) span.attribute(key, attributes[key])
   })
