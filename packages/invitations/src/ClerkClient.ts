@@ -39,8 +39,9 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type { CommonError, FailedResponse } from "./ClerkError.js"
 import { ClerkApiError, ClerkErrorsJson, ClerkRequestError, fromResponse, RateLimited } from "./ClerkError.js"
-import { annotateSpan, timeoutFail } from "./internal/fast.js"
+import { timeoutFail } from "./internal/fast.js"
 import { parseRetryAfter } from "./internal/retryAfter.js"
+import { annotateSpan } from "./internal/tracing.js"
 import { userAgent } from "./internal/version.js"
 
 /**
@@ -219,13 +220,13 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     HttpClientRequest.setHeaders({ "Clerk-API-Version": options.apiVersion ?? defaultApiVersion, "User-Agent": userAgent }),
     HttpClientRequest.acceptJson
   ).headers
-  const httpClient = (yield* HttpClient.HttpClient).pipe(
-    HttpClient.mapRequest((request) => HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, base), shared)),
-    // No platform client span: it would keep the request (bearer header included) in its exit and
-    // put a `query` (an email) in `url.full`; the operation's own span carries the method, path and
-    // status instead. Without that span no trace header is sent either (none to a third party).
-    HttpClient.withTracerDisabledWhen(() => true)
-  )
+  // No platform client span: it would keep the request (bearer header included) in its exit and
+  // put a `query` (an email) in `url.full`; the operation's own span carries the method, path and
+  // status instead. Without that span no trace header is sent either (none to a third party).
+  const untraced = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
+  const prepare = (request: HttpClientRequest.HttpClientRequest) =>
+    HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, base), shared)
+  const httpClient = HttpClient.mapRequest(untraced, prepare)
   const timeout = Duration.decode(options.timeout ?? "30 seconds")
   const deadline = Duration.decode(options.deadline ?? "2 minutes")
   const deadlineMillis = Duration.toMillis(deadline)
@@ -277,7 +278,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
       // One attempt, without its timer: Right(a) success, Left(e) a final error; a RetryableFailure
       // may pass if tried again.
-      const send: Effect.Effect<Outcome, RetryableFailure> = Effect.matchEffect(httpClient.execute(request), {
+      const prepared = prepare(request)
+      const send: Effect.Effect<Outcome, RetryableFailure> = Effect.matchEffect(untraced.execute(prepared), {
         onFailure: onRequestError,
         onSuccess: onResponse
       })
