@@ -3,13 +3,16 @@
  * raw `undici.request`, raw global `fetch`, the official `@clerk/backend`, and ours over
  * `FetchHttpClient` and over `@effect/platform-node`'s undici client. Ours is driven two ways:
  * Effect-native (one runtime, `Effect.forEach` with `concurrency`) and per call through
- * `ManagedRuntime.runPromise`, the way a non-Effect caller would.
+ * `ManagedRuntime.runPromise`, the way a non-Effect caller would. Beside them, the platform's
+ * undici client alone (`execute` and `response.json`, nothing decoded, tracing off): the floor of
+ * any client built on `@effect/platform`, which is what ours adds its work to.
  */
 import { createClerkClient } from "@clerk/backend"
 import * as ClerkClient from "@effect-clerk/invitations/ClerkClient"
 import * as Invitations from "@effect-clerk/invitations/Invitations"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -29,12 +32,15 @@ export interface AsyncClient {
   readonly close: () => Promise<void>
 }
 
-/** The operations of our client as effects, run by one runtime. */
+/** What the runtime of an Effect-driven client provides: our service and the platform client under it. */
+export type EffectServices = Invitations.Invitations | HttpClient.HttpClient
+
+/** The operations of an Effect client as effects, run by one runtime. */
 export interface EffectClient {
   readonly name: string
   readonly kind: "effect"
-  readonly runtime: ManagedRuntime.ManagedRuntime<Invitations.Invitations, never>
-  readonly call: (operation: Operation, i: number) => Effect.Effect<unknown, unknown, Invitations.Invitations>
+  readonly runtime: ManagedRuntime.ManagedRuntime<EffectServices, never>
+  readonly call: (operation: Operation, i: number) => Effect.Effect<unknown, unknown, EffectServices>
   readonly close: () => Promise<void>
 }
 
@@ -113,14 +119,14 @@ export const clerkBackend = (baseUrl: string): AsyncClient => {
 /** Which platform client ours runs over. */
 export type Transport = "undici" | "fetch"
 
-/** The full stack of ours over a platform client layer, with the layers a caller may add. */
+/** The full stack of ours over a platform client layer, which it also provides. */
 export const layer = (
   baseUrl: string,
   http: Layer.Layer<HttpClient.HttpClient>
-): Layer.Layer<Invitations.Invitations> =>
+): Layer.Layer<EffectServices> =>
   Invitations.layer.pipe(
     Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl: baseUrl })),
-    Layer.provide(http)
+    Layer.provideMerge(http)
   )
 
 /** The platform client layer of a transport. */
@@ -169,13 +175,44 @@ export const oursPromise = (baseUrl: string, transport: Transport): AsyncClient 
   }
 }
 
+/**
+ * `@effect/platform-node`'s undici client alone, Effect-native with tracing off: the same requests
+ * and headers as ours, `response.json` read, nothing validated or decoded, no timeout or retry.
+ */
+export const platformUndici = (baseUrl: string): EffectClient => {
+  const runtime = ManagedRuntime.make(Layer.merge(layer(baseUrl, NodeHttpClient.layerUndici), Layer.setTracerEnabled(false)))
+  const headers = jsonHeaders()
+  const listUrl = `${baseUrl}/v1/invitations?paginated=true&limit=${listPageSize}`
+  const revokeUrl = `${baseUrl}/v1/invitations/${revokeId}/revoke`
+  return {
+    name: "platform undici alone (Effect loop)",
+    kind: "effect",
+    runtime,
+    call: (operation, i) =>
+      Effect.flatMap(HttpClient.HttpClient, (client) =>
+        Effect.flatMap(
+          client.execute(
+            operation === "create"
+              ? HttpClientRequest.post(`${baseUrl}/v1/invitations`, { headers }).pipe(
+                HttpClientRequest.bodyUnsafeJson({ email_address: email(i) })
+              )
+              : operation === "list"
+              ? HttpClientRequest.get(listUrl, { headers })
+              : HttpClientRequest.post(revokeUrl, { headers })
+          ),
+          (response) => response.json
+        )),
+    close: () => runtime.dispose()
+  }
+}
+
 /** Every client, in the order they are interleaved and reported. */
 export const all = (baseUrl: string): ReadonlyArray<Client> => [
   rawUndici(baseUrl),
   rawFetch(baseUrl),
   clerkBackend(baseUrl),
+  platformUndici(baseUrl),
   oursEffect(baseUrl, "undici"),
-  oursEffect(baseUrl, "undici", false),
   oursPromise(baseUrl, "undici"),
   oursEffect(baseUrl, "fetch"),
   oursPromise(baseUrl, "fetch")

@@ -3,13 +3,16 @@
  * precomputed bytes, so what is measured is the client's own path (validation, encoding, request
  * building, decoding, spans). `@clerk/backend` captures `fetch` when imported, so the stub is
  * installed first and the SDK imported after. Ours runs over `FetchHttpClient` with the same
- * stub as its `Fetch`. Also: decoding a 500-item page (ours, decode only) against `JSON.parse`.
- * Run as a child of `main`.
+ * stub as its `Fetch`, and so does the platform client alone (`execute` and `response.json`, tracing
+ * off), the floor of any client built on `@effect/platform`. Also: decoding a 500-item page (ours,
+ * decode only) against `JSON.parse`. Run as a child of `main`.
  */
 import * as ClerkClient from "@effect-clerk/invitations/ClerkClient"
 import * as Invitation from "@effect-clerk/invitations/Invitation"
 import * as Invitations from "@effect-clerk/invitations/Invitations"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -106,16 +109,28 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
       Layer.provide(Layer.succeed(FetchHttpClient.Fetch, stubFetch))
     )
   )
-  const runtimeNoTracer = ManagedRuntime.make(
+  // The platform client alone over the same stub, tracing off: `execute` and `response.json`.
+  const platform = ManagedRuntime.make(
     Layer.merge(
-      Invitations.layer.pipe(
-        Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl: baseUrl })),
-        Layer.provide(FetchHttpClient.layer),
-        Layer.provide(Layer.succeed(FetchHttpClient.Fetch, stubFetch))
-      ),
+      Layer.provide(FetchHttpClient.layer, Layer.succeed(FetchHttpClient.Fetch, stubFetch)),
       Layer.setTracerEnabled(false)
     )
   )
+  const platformHeaders = { authorization: `Bearer ${secretKey}`, "clerk-api-version": "2026-05-12" }
+  const platformCall = (op: Op, i: number) =>
+    Effect.flatMap(HttpClient.HttpClient, (client) =>
+      Effect.flatMap(
+        client.execute(
+          op === "create"
+            ? HttpClientRequest.post(`${baseUrl}/v1/invitations`, { headers: platformHeaders }).pipe(
+              HttpClientRequest.bodyUnsafeJson({ email_address: email(i) })
+            )
+            : op === "revoke"
+            ? HttpClientRequest.post(`${baseUrl}/v1/invitations/${revokeId}/revoke`, { headers: platformHeaders })
+            : HttpClientRequest.get(`${baseUrl}/v1/invitations?paginated=true&limit=${limitOf(op)}`, { headers: platformHeaders })
+        ),
+        (response) => response.json
+      ))
   const oursCall = (op: Op, i: number): Effect.Effect<unknown, unknown, Invitations.Invitations> =>
     Effect.flatMap(Invitations.Invitations, (invitations): Effect.Effect<unknown, unknown> =>
       op === "create"
@@ -136,9 +151,9 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
         runtime.runPromise(Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) => oursCall(op, i), { discard: true }))
     },
     {
-      name: "ours (Effect loop, tracer off)",
+      name: "platform fetch client alone (Effect loop)",
       run: (op) => (n) =>
-        runtimeNoTracer.runPromise(Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) => oursCall(op, i), { discard: true }))
+        platform.runPromise(Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) => platformCall(op, i), { discard: true }))
     },
     { name: "ours (runPromise per call)", run: sequential((op, i) => runtime.runPromise(oursCall(op, i))) }
   ]
@@ -164,7 +179,7 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
     }
   }
   await runtime.dispose()
-  await runtimeNoTracer.dispose()
+  await platform.dispose()
 
   // Decoding a 500-item page: JSON.parse alone, our decoding alone, and both.
   const text = pages.get(decodePageSize) ?? ""
