@@ -26,7 +26,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as Ref from "effect/Ref"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Http from "node:http"
 import type * as Fault from "./Fault.js"
@@ -35,6 +35,8 @@ import * as Handler from "./internal/handler.js"
 import * as InProcessClient from "./internal/inProcessClient.js"
 import type * as Model from "./internal/model.js"
 import * as RateLimit from "./internal/rateLimit.js"
+import * as RequestLog from "./internal/requestLog.js"
+import * as Seed from "./internal/seed.js"
 import * as Server from "./internal/server.js"
 import * as Store from "./internal/store.js"
 
@@ -87,6 +89,56 @@ export class EmulatorError extends Schema.TaggedError<EmulatorError>()("Emulator
 }
 
 /**
+ * The most invitations one `seed` call may insert, so a typo cannot exhaust the process.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxSeedCount: number = Seed.maxSeedCount
+
+/**
+ * What `seed` inserts, validated before anything is stored.
+ *
+ * - `count`: how many invitations, a whole number from 0 to `maxSeedCount`.
+ * - `status`: the status they all read now; default `pending`. `accepted` also makes each
+ *   address a user's (as `accept` does), `expired` sets `expires_at` to now − 1 ms (as `expire`
+ *   does), `revoked` stores them revoked.
+ * - `emailPrefix`: the addresses are `${emailPrefix}${n}@example.com`, where `n` is the
+ *   invitation's position in `invitations` (0 for the first invitation ever stored), so two seeds
+ *   with the same prefix never repeat an address; default `"user"`. At most 64 characters of
+ *   `A-Z a-z 0-9 _ + - .` that keep the address valid.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SeedOptions = Seed.SeedOptions
+
+/**
+ * The options of `seed`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SeedOptions {
+  readonly count: number
+  readonly status?: Model.InvitationStatus | undefined
+  readonly emailPrefix?: string | undefined
+}
+
+/**
+ * `seed` was given options it cannot honour (a count that is not a whole number in range, an
+ * unknown status, a prefix that would not make valid addresses); nothing was stored.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidSeed extends Schema.TaggedError<InvalidSeed>()("InvalidSeed", {
+  message: Schema.String
+}) {}
+
+const decodeSeed = Schema.decodeUnknown(Seed.SeedOptions, { errors: "all", onExcessProperty: "error" })
+
+/**
  * The control service of an emulator: seed state, change invitations as a user or time would,
  * inject faults, and read what was stored and received.
  *
@@ -96,13 +148,20 @@ export class EmulatorError extends Schema.TaggedError<EmulatorError>()("Emulator
 export interface Service {
   /** A user now owns this email: creates answer 422 `form_identifier_exists`. */
   readonly seedUser: (emailAddress: string) => Effect.Effect<void>
+  /**
+   * Inserts `count` generated invitations at once, created now, in one step: fast enough for
+   * hundreds of thousands (ids and tickets come from a generator seeded by `Random`). Seeding is
+   * not a request: it skips the duplicate and user checks, counts against no quota and is not
+   * recorded in `requests`. Seeded pending invitations are duplicates for later creates.
+   */
+  readonly seed: (options: SeedOptions) => Effect.Effect<void, InvalidSeed>
   /** The invitee accepted: status `accepted`, and a user now owns the email. */
   readonly accept: (invitationId: string) => Effect.Effect<void, EmulatorError>
   /** Sets `expires_at` to now − 1 ms, so the invitation reads `expired`. */
   readonly expire: (invitationId: string) => Effect.Effect<void, EmulatorError>
   /** Every stored invitation, revoked ones included, in creation order. */
   readonly invitations: Effect.Effect<ReadonlyArray<StoredInvitation>>
-  /** Every request received, in arrival order. */
+  /** The requests received, in arrival order: the most recent `requestLogSize` of them. */
   readonly requests: Effect.Effect<ReadonlyArray<ReceivedRequest>>
   /** Clears invitations, users, requests, faults, chaos and rate-limit counters. */
   readonly reset: Effect.Effect<void>
@@ -130,6 +189,8 @@ export class ClerkEmulator extends Context.Tag("@effect-clerk/emulator/ClerkEmul
  *   not. Lists are not limited.
  * - `frontendApiUrl`: the origin of ticket URLs; default `https://clerk.emulator.invalid`.
  * - `maxBodyBytes`: larger bodies get 413; default 1 MiB.
+ * - `requestLogSize`: how many received requests `requests` keeps, the most recent ones, so
+ *   memory does not grow with traffic; default 1,000. `0` keeps none, `Infinity` keeps all.
  *
  * @since 0.1.0
  * @category models
@@ -143,6 +204,7 @@ export interface Options {
   } | false | undefined
   readonly frontendApiUrl?: string | undefined
   readonly maxBodyBytes?: number | undefined
+  readonly requestLogSize?: number | undefined
 }
 
 /**
@@ -166,7 +228,7 @@ const build = (options: Options = {}): Effect.Effect<Built> =>
     const store = yield* Store.make(options.frontendApiUrl ?? "https://clerk.emulator.invalid")
     const faults = yield* Faults.make
     const limiter = yield* RateLimit.make(Duration.toMillis(limits?.window ?? "1 hour"))
-    const requests = yield* Ref.make<ReadonlyArray<ReceivedRequest>>([])
+    const requests = yield* RequestLog.make(RequestLog.capacityOf(options.requestLogSize))
     const handle = Handler.make({
       store,
       faults,
@@ -188,11 +250,21 @@ const build = (options: Options = {}): Effect.Effect<Built> =>
       )
     const control: Service = {
       seedUser: store.seedUser,
+      seed: (seedOptions) =>
+        decodeSeed(seedOptions).pipe(
+          Effect.mapError((error) =>
+            new InvalidSeed({ message: `Invalid seed options: ${ParseResult.TreeFormatter.formatErrorSync(error)}` })
+          ),
+          Effect.flatMap((valid) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              store.seed({ count: valid.count, status: valid.status ?? "pending", emailPrefix: valid.emailPrefix ?? "user" }, now))
+          )
+        ),
       accept: controlled(store.accept),
       expire: controlled(store.expire),
       invitations: Effect.flatMap(Clock.currentTimeMillis, store.all),
-      requests: Ref.get(requests),
-      reset: Effect.all([store.reset, faults.reset, limiter.reset, Ref.set(requests, [])], { discard: true }),
+      requests: requests.all,
+      reset: Effect.all([store.reset, faults.reset, limiter.reset, requests.reset], { discard: true }),
       injectFaults: (route, fault, times = 1) => faults.inject(route, fault, times),
       injectChaos: faults.chaos
     }

@@ -108,6 +108,26 @@ layer(ClerkEmulator.layerServer({ maxBodyBytes: 1024 * 1024 }), { excludeTestSer
       assert.strictEqual((yield* call("/__emulator/nothing")).status, 404)
     }))
 
+  it.effect("POST /__emulator/seed inserts generated invitations; bad bodies are 400", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const seed = (body: unknown) => call("/__emulator/seed", { method: "POST", body: JSON.stringify(body) })
+      assert.strictEqual((yield* seed({ count: 1_000 })).status, 200)
+      assert.strictEqual((yield* seed({ count: 5, status: "revoked", email_prefix: "old.team-" })).status, 200)
+      const page = yield* call("/v1/invitations?paginated=true&limit=2&offset=998&order_by=created_at", { headers })
+      const body = record(JSON.parse(page.text))
+      assert.strictEqual(body.total_count, 1_000)
+      assert.deepStrictEqual(array(body.data).map((i) => i.email_address), ["user998@example.com", "user999@example.com"])
+      const revoked = yield* call("/v1/invitations?status=revoked&limit=1", { headers })
+      assert.strictEqual(array(JSON.parse(revoked.text))[0]?.email_address, "old.team-1004@example.com")
+      const duplicate = yield* call("/v1/invitations", { method: "POST", headers, body: JSON.stringify({ email_address: "user7@example.com" }) })
+      assert.strictEqual(duplicate.status, 400)
+      for (const bad of [{}, { count: -1 }, { count: 1.5 }, { count: 2_000_000 }, { count: 1, status: "open" }, { count: 1, email_prefix: "a b" }]) {
+        assert.strictEqual((yield* seed(bad)).status, 400, JSON.stringify(bad))
+      }
+      assert.strictEqual((yield* Effect.flatMap(ClerkEmulator.ClerkEmulator, (c) => c.invitations)).length, 1_005)
+    }))
+
   it.effect("survives garbage and 1,000 concurrent connections", () =>
     Effect.gen(function*() {
       yield* reset

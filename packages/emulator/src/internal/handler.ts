@@ -4,7 +4,7 @@
  * fault, authentication (401), API version (400), quota (429, create and bulk only; every
  * authenticated request that reaches the endpoint counts, whatever its validation outcome),
  * content type (415), JSON (400), then the operation. Every request is recorded with the status
- * it got.
+ * it got, in a log that keeps the most recent ones.
  *
  * @internal
  */
@@ -15,7 +15,6 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import { createHash, timingSafeEqual } from "node:crypto"
 import type * as Fault from "../Fault.js"
@@ -24,6 +23,7 @@ import type * as Faults from "./faults.js"
 import type * as Model from "./model.js"
 import * as Params from "./params.js"
 import type * as RateLimit from "./rateLimit.js"
+import type * as RequestLog from "./requestLog.js"
 import type * as Store from "./store.js"
 
 /** What the pipeline does with a request. */
@@ -43,7 +43,7 @@ export interface Deps {
   readonly store: Store.Store
   readonly faults: Faults.Faults
   readonly limiter: RateLimit.RateLimiter
-  readonly requests: Ref.Ref<ReadonlyArray<Model.ReceivedRequest>>
+  readonly requests: RequestLog.RequestLog
   readonly settings: Settings
 }
 
@@ -250,7 +250,7 @@ export const make = (deps: Deps) => {
       status: result === "Drop" ? undefined : "malformed" in result ? 200 : result.status,
       fault: Option.match(fault, { onNone: () => undefined, onSome: (f) => f._tag })
     }
-    yield* Ref.update(deps.requests, (all) => [...all, received])
+    yield* deps.requests.record(received)
     return outcome
   })
 }

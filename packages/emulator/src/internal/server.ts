@@ -8,9 +8,10 @@
  * |---|---|---|
  * | `POST /__emulator/reset` | — | clear all state |
  * | `POST /__emulator/users` | `{"email_address": "a@b.c"}` | a user owns the email |
+ * | `POST /__emulator/seed` | `{"count": 100000, "status": "pending", "email_prefix": "user"}` | insert generated invitations (`seed`; `status` and `email_prefix` optional, at most 1,000,000 a call) |
  * | `POST /__emulator/faults` | `{"route": "create", "fault": {"_tag": "Status", "status": 503}, "times": 2}` | queue faults; `Delay` takes `{"millis": n}` |
  * | `POST /__emulator/chaos` | `{"rate": 0.3, "faults": [...], "seed": 1, "routes": ["create"]}` | random faults |
- * | `GET /__emulator/requests` | — | the received requests |
+ * | `GET /__emulator/requests` | — | the received requests (the most recent `requestLogSize`) |
  * | `GET /__emulator/invitations` | — | the stored invitations |
  * | `POST /__emulator/invitations/:id/accept` | — | accept (404 when unknown, 409 when not pending) |
  * | `POST /__emulator/invitations/:id/expire` | — | expire (same) |
@@ -32,6 +33,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Http from "node:http"
 import type { Service } from "../ClerkEmulator.js"
+import * as Seed from "./seed.js"
 import * as Fault from "../Fault.js"
 
 const Route = Schema.Literal("create", "bulk", "list", "revoke", "*")
@@ -89,7 +91,7 @@ export const isLoopback = (address: Option.Option<string>): boolean =>
 
 const reply = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status })
 
-const decoded = <A, I>(schema: Schema.Schema<A, I>, use: (value: A) => Effect.Effect<void>) =>
+const decoded = <A, I, E>(schema: Schema.Schema<A, I>, use: (value: A) => Effect.Effect<void, E>) =>
   HttpServerRequest.schemaBodyJson(schema).pipe(
     Effect.flatMap(use),
     Effect.as(reply(200, { ok: true })),
@@ -115,6 +117,13 @@ const controlApp = (control: Service, request: HttpServerRequest.HttpServerReque
       return Effect.as(control.reset, reply(200, { ok: true }))
     case "POST /__emulator/users":
       return decoded(UserBody, (body) => control.seedUser(body.email_address))
+    case "POST /__emulator/seed":
+      return decoded(Seed.SeedBody, (body) =>
+        control.seed({
+          count: body.count,
+          ...(body.status === undefined ? {} : { status: body.status }),
+          ...(body.email_prefix === undefined ? {} : { emailPrefix: body.email_prefix })
+        }))
     case "POST /__emulator/faults":
       return decoded(FaultsBody, (body) => control.injectFaults(body.route, toFault(body.fault), body.times))
     case "POST /__emulator/chaos":
