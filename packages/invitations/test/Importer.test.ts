@@ -205,7 +205,7 @@ describe("figures", () => {
       assert.isAtLeast(perHour, 0.95 * 350)
       const posts = (yield* emulator.requests).filter((r) => r.method === "POST")
       assert.strictEqual(posts.filter((r) => r.status === 429).length, 0)
-    }).pipe(Effect.provide(stack())), 120_000)
+    }).pipe(Effect.provide(stack({ requestLogSize: Infinity }))), 120_000)
 
   it.effect("1,000 addresses with 30% of requests faulted: exactly 1,000 invitations, none doubled, every input accounted for", () =>
     Effect.gen(function*() {
@@ -238,5 +238,5 @@ describe("figures", () => {
       // what Clerk holds: exactly one invitation per address
       assert.deepStrictEqual(yield* storedCounts(emulator), { total: 1_000, distinct: 1_000, doubled: 0 })
       assert.strictEqual((counts["Invited"] ?? 0) + (counts["AlreadyInvited"] ?? 0), 1_000)
-    }).pipe(Effect.provide(stack())), 120_000)
+    }).pipe(Effect.provide(stack({ requestLogSize: Infinity }))), 120_000)
 })
