@@ -1,10 +1,13 @@
 /**
  * Streaming every invitation: ours (`Invitations.stream`, pages of 100, over the undici layer)
- * against paging loops of raw `undici.request` and of `@clerk/backend`, through a set of 10,000
- * and of 100,000 invitations served page by page by the fixed server. Each run is its own process
- * (`--expose-gc`), so the peak memory growth (heap and RSS, sampled at every page, over a baseline
- * taken after a full GC) belongs to that client and that size alone. Run as a child of `main`:
- * with `{ client, total }` it measures one run; the orchestration (`measureAll`) runs in `main`.
+ * against paging loops of raw `undici.request` and of `@clerk/backend`, through 10,000 and
+ * 100,000 invitations held by the emulator (`ClerkEmulator.layerServer`, seeded with `seed`),
+ * which answers every page from its store as Clerk would. Each run is its own process
+ * (`--expose-gc`) with its own emulator in a further process, so the peak memory growth (heap and
+ * RSS, sampled at every page, over a baseline taken after a full GC) belongs to that client and
+ * that size alone, not to the server. Run as a child of `main`: with `{ client, total }` it
+ * measures one run; with `{ emulator: total }` it is that run's emulator; the orchestration
+ * (`measureAll`) runs in `main`.
  */
 import { createClerkClient } from "@clerk/backend"
 import * as Invitations from "@effect-clerk/invitations/Invitations"
@@ -14,7 +17,7 @@ import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Stream from "effect/Stream"
 import * as Undici from "undici"
-import { isMain, startFixedServer } from "./children.js"
+import { type FixedServer, firstMessage, forkChild, isMain } from "./children.js"
 import * as Clients from "./clients.js"
 import { secretKey } from "./fixtures.js"
 import { runChild, serve, settings } from "./ipc.js"
@@ -40,6 +43,58 @@ export interface StreamFigure extends RunSettings {
   readonly retainedMb: number
 }
 
+/** The settings of an emulator child: serve `emulator` seeded invitations. */
+interface EmulatorSettings {
+  readonly emulator: number
+}
+
+const isEmulatorSettings = (u: unknown): u is EmulatorSettings =>
+  typeof u === "object" && u !== null && "emulator" in u && typeof u.emulator === "number"
+
+const isPort = (u: unknown): u is { readonly port: number } =>
+  typeof u === "object" && u !== null && "port" in u && typeof u.port === "number"
+
+const emulatorLifetimeMs = 15 * 60_000
+
+/**
+ * The emulator child: serves `ClerkEmulator.layerServer` on 127.0.0.1 (a free port, Clerk's quotas
+ * off, the bench's secret key), seeds `total` invitations, sends `{ port }` over IPC, and exits
+ * when the parent disconnects or after `emulatorLifetimeMs` whatever happens. The emulator is
+ * imported here only, so the measuring process never holds its store.
+ */
+const serveEmulator = async (total: number): Promise<void> => {
+  process.on("disconnect", () => process.exit(0))
+  setTimeout(() => process.exit(0), emulatorLifetimeMs).unref()
+  const ClerkEmulator = await import("@effect-clerk/emulator/ClerkEmulator")
+  const program = Effect.gen(function*() {
+    const emulator = yield* ClerkEmulator.ClerkEmulator
+    yield* emulator.seed({ count: total })
+    const url = new URL(yield* ClerkEmulator.serverUrl)
+    process.send?.({ port: Number(url.port) })
+    return yield* Effect.never
+  })
+  await Effect.runPromise(program.pipe(
+    Effect.provide(ClerkEmulator.layerServer({ secretKeys: [secretKey], rateLimits: false }))
+  ))
+}
+
+/** Starts an emulator seeded with `total` invitations in its own process; answers once it is ready. */
+const startEmulator = async (total: number): Promise<FixedServer> => {
+  const child = forkChild("stream", [JSON.stringify({ emulator: total } satisfies EmulatorSettings)])
+  const stop = () => {
+    if (child.connected) child.disconnect()
+    child.kill()
+  }
+  process.once("exit", stop)
+  try {
+    const { port } = await firstMessage(child, 2 * 60_000, isPort)
+    return { url: `http://127.0.0.1:${port}`, stop }
+  } catch (error) {
+    stop()
+    throw error
+  }
+}
+
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10
 
 const collect = (): void => {
@@ -52,7 +107,7 @@ const collect = (): void => {
 
 /** Streams through the whole set once with `client`, sampling memory at every page. */
 export const measureOne = async ({ client, total, pageSize }: RunSettings): Promise<StreamFigure> => {
-  const server = await startFixedServer(total)
+  const server = await startEmulator(total)
   const peak = { heap: 0, rss: 0 }
   const sample = () => {
     const m = process.memoryUsage()
@@ -146,4 +201,14 @@ export const measureAll = async (totals: ReadonlyArray<number>, tracerOff = true
   return figures
 }
 
-if (isMain(import.meta.url)) serve(() => measureOne(settings<RunSettings>()))
+if (isMain(import.meta.url)) {
+  const given = settings<RunSettings | EmulatorSettings>()
+  if (isEmulatorSettings(given)) {
+    serveEmulator(given.emulator).catch((error: unknown) => {
+      console.error("[stream] emulator:", error)
+      process.exit(1)
+    })
+  } else {
+    serve(() => measureOne(given))
+  }
+}
