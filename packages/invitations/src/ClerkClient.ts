@@ -39,6 +39,7 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type { CommonError, FailedResponse } from "./ClerkError.js"
 import { ClerkApiError, ClerkErrorsJson, ClerkRequestError, fromResponse, RateLimited } from "./ClerkError.js"
+import { readJson } from "./internal/body.js"
 import { timeoutFail } from "./internal/fast.js"
 import { parseRetryAfter } from "./internal/retryAfter.js"
 import { annotateSpan } from "./internal/tracing.js"
@@ -189,7 +190,7 @@ const decodeErrors = Schema.decodeUnknownOption(ClerkErrorsJson)
 
 const readFailure = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
-    response.json.pipe(
+    readJson(response).pipe(
       Effect.map((json) => Option.getOrElse(decodeErrors(json), () => emptyErrors)),
       Effect.orElseSucceed(() => emptyErrors),
       Effect.map((body): FailedResponse => ({

@@ -32,6 +32,7 @@ import type {
 import { ClerkApiError, fromCreateResponse, fromResponse, fromRevokeResponse, InvalidRequest } from "./ClerkError.js"
 import type { CreateParams, Invitation, InvitationPage, ListParams, StreamParams } from "./Invitation.js"
 import * as I from "./Invitation.js"
+import { readJson } from "./internal/body.js"
 import { annotateSpan, withSpan } from "./internal/tracing.js"
 
 /**
@@ -131,7 +132,7 @@ const contractBroken = (status: number, detail: string) =>
 
 const body = <A>(decode: (u: unknown) => Effect.Effect<A, ParseResult.ParseError>) =>
 (response: HttpClientResponse.HttpClientResponse): Effect.Effect<A, ClerkApiError> =>
-  response.json.pipe(
+  readJson(response).pipe(
     Effect.mapError((error) => contractBroken(response.status, `unreadable JSON body: ${error.message}`)),
     Effect.flatMap((json) =>
       Effect.mapError(decode(json), (error) => contractBroken(response.status, ParseResult.TreeFormatter.formatErrorSync(error)))

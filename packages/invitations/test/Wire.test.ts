@@ -133,6 +133,27 @@ describe("the wire", () => {
       assert.isUndefined(revoked.url)
     }))
 
+  it.effect("bodies are UTF-8 as Response.text() reads them: multi-byte characters kept, a byte-order mark dropped", () =>
+    Effect.gen(function*() {
+      const body = invitationJson({ email_address: "zoë@example.com", public_metadata: { team: "東京", emoji: "🎉" } })
+      const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(JSON.stringify(body))])
+      const fake = yield* makeFakeHttp(() => new Response(bytes, { status: 200, headers: { "content-type": "application/json" } }))
+      const invitations = yield* invitationsOver(fake.layer)
+      const created = yield* invitations.create({ emailAddress: "zoe@example.com" })
+      assert.strictEqual(created.emailAddress, "zoë@example.com")
+      assert.deepStrictEqual(created.publicMetadata, { team: "東京", emoji: "🎉" })
+    }))
+
+  it.effect("an empty or non-JSON 2xx body is ClerkApiError, never a defect", () =>
+    Effect.gen(function*() {
+      for (const text of ["", "not json", "{\"object\":"]) {
+        const fake = yield* makeFakeHttp(() => new Response(text, { status: 200 }))
+        const invitations = yield* invitationsOver(fake.layer, { retry: false })
+        const error = yield* Effect.flip(invitations.list())
+        assert.strictEqual(error._tag, "ClerkApiError", JSON.stringify(text))
+      }
+    }))
+
   it.effect("apiUrl and apiVersion are configurable; a trailing slash is tolerated", () =>
     Effect.gen(function*() {
       const fake = yield* makeFakeHttp(() => json({ data: [], total_count: 0 }))
