@@ -139,7 +139,7 @@ export const markdown = (results: Results): string => {
   }
   if (results.stream !== undefined) {
     const figures = results.stream
-    parts.push("## Streaming every invitation (pages of 100, fixed server, one process per run)")
+    parts.push("## Streaming every invitation (pages of 100 from a seeded emulator in its own process, one process per run)")
     parts.push("Peak growth over a baseline taken after a full GC, sampled at every page. Ratios are of peak heap growth and of time (lower is better).")
     const rows = figures.map((f) => {
       const same = (client: string) => figures.find((g) => g.client === client && g.total === f.total)
