@@ -194,7 +194,8 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
   const isOwnDuplicate = (error: CreateError) => error._tag === "DuplicateEmail" && error.reason === "InvitationPending"
 
   // Spans open only under an app's tracer (see internal/tracing.ts); plain pipelines rather than
-  // generators, since every call of every operation takes this path.
+  // generators, since every call of every operation takes this path; the reconcile lookups are
+  // built only if an ambiguous outcome needs them.
   const create = (params: CreateParams): Effect.Effect<Invitation, CreateError> =>
     withSpan(
       Effect.flatMap(Effect.mapError(encodeCreate(params), invalid("create")), (wire) =>
@@ -203,7 +204,9 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
             onSuccess: body(decodeInvitation),
             onFailure: (failed) => fromCreateResponse(failed, [wire.email_address]),
             reconcile: {
-              find: findCreated([wire.email_address], startedAt).pipe(Effect.map(Option.map(([invitation]) => invitation))),
+              find: Effect.suspend(() => findCreated([wire.email_address], startedAt)).pipe(
+                Effect.map(Option.map(([invitation]) => invitation))
+              ),
               when: isOwnDuplicate
             }
           }))),
@@ -220,7 +223,7 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
             client.execute(HttpClientRequest.post("/invitations/bulk").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
               onSuccess: body(decodeInvitations),
               onFailure: (failed) => fromCreateResponse(failed, emails),
-              reconcile: { find: findCreated(emails, startedAt), when: isOwnDuplicate }
+              reconcile: { find: Effect.suspend(() => findCreated(emails, startedAt)), when: isOwnDuplicate }
             }))
         )
       }),
@@ -255,7 +258,7 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
               onSuccess: body(decodeInvitation),
               onFailure: (failed) => fromRevokeResponse(failed, id),
               reconcile: {
-                find: findFresh(id, "revoked", startedAt, (invitation) => invitation.id === id),
+                find: Effect.suspend(() => findFresh(id, "revoked", startedAt, (invitation) => invitation.id === id)),
                 when: (error) => error._tag === "InvitationNotRevocable" && error.reason === "AlreadyRevoked"
               }
             }))
