@@ -15,7 +15,7 @@ import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
 import { inspect } from "node:util"
 import type { Reply } from "./utils.js"
-import { clerkError, invitationJson, invitationsOver, json, makeFakeHttp, secret } from "./utils.js"
+import { clerkError, invitationJson, invitationsOver, json, makeFakeHttp, recordingTracer, secret } from "./utils.js"
 
 const email = "secret-person@example.com"
 
@@ -41,17 +41,8 @@ const scanAll = (texts: ReadonlyArray<string>, what: string) => {
 }
 
 const record = Effect.gen(function*() {
-  const spans: Array<Tracer.Span> = []
+  const { spans, tracer } = yield* recordingTracer
   const logs: Array<string> = []
-  const native = yield* Effect.tracer
-  const tracer = Tracer.make({
-    span: (...args) => {
-      const span = native.span(...args)
-      spans.push(span)
-      return span
-    },
-    context: native.context
-  })
   const logger = Logger.make(({ cause, message }) => {
     logs.push(`${inspect(message, { depth: 10 })} ${Cause.pretty(cause)}`)
   })

@@ -10,9 +10,8 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import * as Tracer from "effect/Tracer"
 import type { Invitations } from "@effect-clerk/invitations"
-import { invitationJson, invitationsOver } from "./utils.js"
+import { invitationJson, invitationsOver, recordingTracer } from "./utils.js"
 
 /** A client that answers every request well and records the span current when it was sent. */
 const spanAtRequest = Effect.sync(() => {
@@ -32,20 +31,6 @@ const spanAtRequest = Effect.sync(() => {
   return { seen, layer: Layer.succeed(HttpClient.HttpClient, client) }
 })
 
-/** A tracer that records the spans it is asked for (the default tracer's spans, kept). */
-const recording = Effect.map(Effect.tracer, (native) => {
-  const spans: Array<Tracer.Span> = []
-  const tracer = Tracer.make({
-    span: (...args) => {
-      const span = native.span(...args)
-      spans.push(span)
-      return span
-    },
-    context: native.context
-  })
-  return { spans, tracer }
-})
-
 const operations: ReadonlyArray<readonly [string, (service: Invitations.Service) => Effect.Effect<unknown, unknown>]> = [
   ["create", (service) => service.create({ emailAddress: "ada@example.com" })],
   ["createBulk", (service) => service.createBulk([{ emailAddress: "ada@example.com" }])],
@@ -59,7 +44,7 @@ describe("spans", () => {
     it.effect(`${name}: under an app's tracer, Invitations.${name} with method, path and status`, () =>
       Effect.gen(function*() {
         const { layer, seen } = yield* spanAtRequest
-        const { spans, tracer } = yield* recording
+        const { spans, tracer } = yield* recordingTracer
         const service = yield* invitationsOver(layer)
         yield* run(service).pipe(Effect.withSpan("caller"), Effect.withTracer(tracer))
         assert.deepStrictEqual(seen, [`Invitations.${name}`])
@@ -88,7 +73,7 @@ describe("spans", () => {
     it.effect(`${name}: with tracing disabled, no span even under an app's tracer`, () =>
       Effect.gen(function*() {
         const { layer, seen } = yield* spanAtRequest
-        const { spans, tracer } = yield* recording
+        const { spans, tracer } = yield* recordingTracer
         const service = yield* invitationsOver(layer)
         yield* run(service).pipe(Effect.withTracer(tracer), Effect.withTracerEnabled(false))
         assert.deepStrictEqual(seen, [undefined])

@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as Tracer from "effect/Tracer"
 
 /** A request as the stub saw it, with the body parsed. */
 export interface Recorded {
@@ -104,3 +105,17 @@ export const clerkError = (
     status,
     extra.headers
   )
+
+/** A tracer that records every span it is asked for (the default tracer's spans, kept). */
+export const recordingTracer = Effect.map(Effect.tracer, (native) => {
+  const spans: Array<Tracer.Span> = []
+  const tracer = Tracer.make({
+    span: (...args) => {
+      const span = native.span(...args)
+      spans.push(span)
+      return span
+    },
+    context: native.context
+  })
+  return { spans, tracer }
+})
