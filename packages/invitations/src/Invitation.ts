@@ -8,7 +8,8 @@
 import * as DateTime from "effect/DateTime"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { defaultOptions, isInvitationJson, isNonNegativeInt, isObject } from "./internal/wire.js"
+import * as Effect from "effect/Effect"
+import { defaultOptions, emailPattern, isInvitationJson, isNonNegativeInt, isObject, maxEpochMillis } from "./internal/wire.js"
 
 /**
  * The id Clerk gives an invitation (`inv_…`), branded so that any string cannot pass for one.
@@ -77,11 +78,6 @@ export const OrderBy = Schema.Literal(
  */
 export type OrderBy = typeof OrderBy.Type
 
-// The same pattern as the `email` format of ajv-formats, which the official spec's
-// `format: email` is checked with: every address accepted here is one the spec accepts.
-const emailPattern =
-  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i
-
 /**
  * An email address as Clerk accepts it: `local@domain.tld`, at most 320 characters.
  *
@@ -126,6 +122,18 @@ export const Json: Schema.Schema<Json> = Schema.Union(
 export const Metadata = Schema.Record({ key: Schema.String, value: Json }).annotations({ identifier: "Metadata" })
 
 /**
+ * A time as Clerk's JSON carries it: epoch milliseconds within the range a `Date` (and so a
+ * `DateTime`) can hold, ±8.64e15; anything else is a body that breaks the contract, not a crash.
+ *
+ * @since 0.1.0
+ * @category wire
+ */
+export const EpochMillis = Schema.Number.pipe(
+  Schema.between(-maxEpochMillis, maxEpochMillis, { message: (issue) => `${String(issue.actual)} is not a time in epoch milliseconds` }),
+  Schema.annotations({ identifier: "EpochMillis" })
+)
+
+/**
  * An invitation as Clerk's JSON carries it (the `Invitation` schema of the official spec).
  * Fields Clerk may add later are ignored, never rejected.
  *
@@ -140,9 +148,9 @@ export const InvitationJson = Schema.Struct({
   revoked: Schema.optionalWith(Schema.Boolean, { exact: true }),
   status: InvitationStatus,
   url: Schema.optionalWith(Schema.String, { exact: true }),
-  expires_at: Schema.optionalWith(Schema.NullOr(Schema.Number), { exact: true }),
-  created_at: Schema.Number,
-  updated_at: Schema.Number
+  expires_at: Schema.optionalWith(Schema.NullOr(EpochMillis), { exact: true }),
+  created_at: EpochMillis,
+  updated_at: EpochMillis
 }).annotations({ identifier: "InvitationJson" })
 
 /**
@@ -275,6 +283,39 @@ export interface InvitationPage {
   readonly data: ReadonlyArray<Invitation>
   readonly totalCount: number
 }
+
+const decodeInvitationSlow = Schema.decodeUnknown(InvitationFromJson)
+const decodeInvitationListSlow = Schema.decodeUnknown(InvitationListFromJson)
+const decodePageSlow = Schema.decodeUnknown(InvitationPageFromJson)
+
+/**
+ * Decodes Clerk's JSON of one invitation: `Schema.decodeUnknown(InvitationFromJson)`, with the
+ * same result and the same errors, minus the schema interpreter for a well-formed body, which a
+ * plain check recognises and which is built directly (the interpreter cost a tenth of a call).
+ *
+ * @since 0.1.0
+ * @category wire
+ */
+export const decodeInvitationJson = (u: unknown): Effect.Effect<Invitation, ParseResult.ParseError> =>
+  isInvitationJson(u) ? Effect.succeed(fromJson(u)) : decodeInvitationSlow(u)
+
+/**
+ * Decodes the JSON array of `POST /invitations/bulk`, as `decodeInvitationJson` does one.
+ *
+ * @since 0.1.0
+ * @category wire
+ */
+export const decodeInvitationListJson = (u: unknown): Effect.Effect<ReadonlyArray<Invitation>, ParseResult.ParseError> =>
+  Array.isArray(u) && u.every(isInvitationJson) ? Effect.succeed(u.map(fromJson)) : decodeInvitationListSlow(u)
+
+/**
+ * Decodes a `{ data, total_count }` page, as `decodeInvitationJson` does one invitation.
+ *
+ * @since 0.1.0
+ * @category wire
+ */
+export const decodeInvitationPageJson = (u: unknown): Effect.Effect<InvitationPage, ParseResult.ParseError> =>
+  isInvitationPageJson(u) ? Effect.succeed({ data: u.data.map(fromJson), totalCount: u.total_count }) : decodePageSlow(u)
 
 const intBetween = (name: string, min: number, max: number) =>
   Schema.Number.pipe(

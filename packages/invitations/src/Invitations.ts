@@ -33,6 +33,7 @@ import { ClerkApiError, fromCreateResponse, fromResponse, fromRevokeResponse, In
 import type { CreateParams, Invitation, InvitationPage, ListParams, StreamParams } from "./Invitation.js"
 import * as I from "./Invitation.js"
 import { readJson } from "./internal/body.js"
+import { type CreateWire, fastCreate } from "./internal/params.js"
 import { annotateSpan, withSpan } from "./internal/tracing.js"
 
 /**
@@ -96,14 +97,19 @@ export class Invitations extends Context.Tag("@effect-clerk/invitations/Invitati
 export const reconcileWindowMillis = 60_000
 
 const parseOptions = { errors: "all", onExcessProperty: "error" } as const
-const encodeCreate = Schema.encodeUnknown(I.CreateParams, parseOptions)
+const encodeCreateSchema = Schema.encodeUnknown(I.CreateParams, parseOptions)
+// The usual parameters take a plain check (internal/params.ts); the schema decides the rest.
+const encodeCreate = (params: unknown): Effect.Effect<CreateWire, ParseResult.ParseError> => {
+  const wire = fastCreate(params)
+  return wire === undefined ? encodeCreateSchema(params) : Effect.succeed(wire)
+}
 const encodeBulk = Schema.encodeUnknown(I.BulkParams, parseOptions)
 const decodeList = Schema.decodeUnknown(I.ListParams, parseOptions)
 const decodeStream = Schema.decodeUnknown(I.StreamParams, parseOptions)
 const decodeRevokeId = Schema.decodeUnknown(I.RevokeId)
-const decodeInvitation = Schema.decodeUnknown(I.InvitationFromJson)
-const decodeInvitations = Schema.decodeUnknown(I.InvitationListFromJson)
-const decodePage = Schema.decodeUnknown(I.InvitationPageFromJson)
+const decodeInvitation = I.decodeInvitationJson
+const decodeInvitations = I.decodeInvitationListJson
+const decodePage = I.decodeInvitationPageJson
 
 const invalid = (operation: string) => (error: ParseResult.ParseError) => {
   const all = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({

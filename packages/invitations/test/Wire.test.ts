@@ -144,9 +144,10 @@ describe("the wire", () => {
       assert.deepStrictEqual(created.publicMetadata, { team: "東京", emoji: "🎉" })
     }))
 
-  it.effect("an empty or non-JSON 2xx body is ClerkApiError, never a defect", () =>
+  it.effect("an empty, non-JSON or out-of-range 2xx body is ClerkApiError, never a defect", () =>
     Effect.gen(function*() {
-      for (const text of ["", "not json", "{\"object\":"]) {
+      const outOfRange = JSON.stringify({ data: [invitationJson({ created_at: 1e300 })], total_count: 1 })
+      for (const text of ["", "not json", "{\"object\":", outOfRange]) {
         const fake = yield* makeFakeHttp(() => new Response(text, { status: 200 }))
         const invitations = yield* invitationsOver(fake.layer, { retry: false })
         const error = yield* Effect.flip(invitations.list())

@@ -13,6 +13,15 @@ import type { InvitationJson } from "../Invitation.js"
 
 const hasOwn = Object.prototype.hasOwnProperty
 
+/**
+ * The same pattern as the `email` format of ajv-formats, which the official spec's
+ * `format: email` is checked with: every address accepted here is one the spec accepts.
+ *
+ * @internal
+ */
+export const emailPattern =
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i
+
 /** Only the default options (first error, excess properties ignored, not exact) take the fast path. @internal */
 export const defaultOptions = (options: ParseOptions | undefined): boolean =>
   options === undefined ||
@@ -36,13 +45,16 @@ const optional = (json: { readonly [key: string]: unknown }, key: string, check:
 
 const isString = (u: unknown): boolean => typeof u === "string"
 const isBoolean = (u: unknown): boolean => typeof u === "boolean"
-const isMillis = (u: unknown): boolean => typeof u === "number" && Number.isFinite(u)
+/** The largest distance from the epoch a `Date` holds, in milliseconds. @internal */
+export const maxEpochMillis = 8.64e15
+
+const isMillis = (u: unknown): boolean => typeof u === "number" && u >= -maxEpochMillis && u <= maxEpochMillis
 const isMillisOrNull = (u: unknown): boolean => u === null || isMillis(u)
 
 /**
  * The wire `Invitation` (`object`, `id`, `email_address`, `public_metadata`, `status`,
  * `created_at`, `updated_at` required; `revoked`, `url`, `expires_at` optional). Times must be
- * finite (JSON has no other numbers).
+ * epoch milliseconds a `Date` can hold.
  *
  * @internal
  */
