@@ -1,10 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Cause from "effect/Cause"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import { readFileSync } from "node:fs"
-import { invitationJson, invitationsOver, json, makeFakeHttp, secret } from "./utils.js"
+import { clerkError, invitationJson, invitationsOver, json, makeFakeHttp, secret } from "./utils.js"
 
 const packageVersion = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
   .version
@@ -153,6 +157,53 @@ describe("the wire", () => {
         const error = yield* Effect.flip(invitations.list())
         assert.strictEqual(error._tag, "ClerkApiError", JSON.stringify(text))
       }
+    }))
+
+  it.effect("a middleware that reads the body first leaves it readable: successes and typed errors alike", () =>
+    Effect.gen(function*() {
+      const fake = yield* makeFakeHttp((request) =>
+        request.method === "GET"
+          ? json({ data: [invitationJson()], total_count: 1 })
+          : request.url.pathname.endsWith("/revoke")
+          ? clerkError(400, "invitation_already_revoked")
+          : json(invitationJson())
+      )
+      const seen: Array<unknown> = []
+      const logging = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, HttpClient.tap((response) => Effect.map(Effect.orDie(response.json), (body) => seen.push(body))))
+      ).pipe(Layer.provide(fake.layer))
+      const invitations = yield* invitationsOver(logging)
+      assert.strictEqual((yield* invitations.create({ emailAddress: "ada@example.com" })).emailAddress, "ada@example.com")
+      assert.strictEqual((yield* invitations.list()).totalCount, 1)
+      const error = yield* Effect.flip(invitations.revoke("inv_3K1I63Ew6FCtVnc4qwZU69JqyZB"))
+      assert.strictEqual(error._tag, "InvitationNotRevocable")
+      assert.strictEqual(seen.length, 3)
+      assert.strictEqual((yield* Ref.get(fake.requests)).length, 3, "nothing was sent twice")
+    }))
+
+  it.effect("parameters are read when the call runs, not when it is built; a throwing getter is a defect of the call", () =>
+    Effect.gen(function*() {
+      const fake = yield* makeFakeHttp(() => json(invitationJson()))
+      const invitations = yield* invitationsOver(fake.layer)
+      let reads = 0
+      const params = {
+        get emailAddress() {
+          reads++
+          return "ada@example.com"
+        }
+      }
+      const call = invitations.create(params)
+      assert.strictEqual(reads, 0)
+      yield* call
+      assert.isAbove(reads, 0)
+      const throwing = {
+        get emailAddress(): string {
+          throw new Error("getter")
+        }
+      }
+      const exit = yield* Effect.exit(invitations.create(throwing))
+      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
     }))
 
   it.effect("apiUrl and apiVersion are configurable; a trailing slash is tolerated", () =>

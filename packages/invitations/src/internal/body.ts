@@ -13,6 +13,12 @@
  * `TextDecoder` decodes UTF-8 and drops a byte-order mark, as `Response.text()` does; an empty
  * body reads as `null`, as the platform's `json` has it.
  *
+ * When something else read the body first (a middleware calling `response.json` or `text`, which
+ * the platform caches apart from `arrayBuffer`), the bytes are gone and `arrayBuffer` fails: the
+ * body is then read through `response.json`, whose cache holds it. (`NodeHttpClient.layer`, the
+ * `node:http` one, caches neither: a body read by middleware cannot be read again there, with or
+ * without this module; `layerUndici` and `FetchHttpClient` are fine.)
+ *
  * @internal
  */
 import * as HttpClientError from "@effect/platform/HttpClientError"
@@ -25,11 +31,14 @@ const decoder = new TextDecoder()
 export const readJson = (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<unknown, HttpClientError.ResponseError> =>
-  Effect.flatMap(response.arrayBuffer, (bytes) =>
-    Effect.try({
-      try: (): unknown => {
-        const text = decoder.decode(bytes)
-        return text === "" ? null : JSON.parse(text)
-      },
-      catch: (cause) => new HttpClientError.ResponseError({ request: response.request, response, reason: "Decode", cause })
-    }))
+  Effect.matchEffect(response.arrayBuffer, {
+    onFailure: () => response.json,
+    onSuccess: (bytes) =>
+      Effect.try({
+        try: (): unknown => {
+          const text = decoder.decode(bytes)
+          return text === "" ? null : JSON.parse(text)
+        },
+        catch: (cause) => new HttpClientError.ResponseError({ request: response.request, response, reason: "Decode", cause })
+      })
+  })
