@@ -92,6 +92,13 @@ describe("fast paths agree with the schemas", () => {
     assert.isUndefined(fastCreate({ emailAddress: "ada@example.com", publicMetadata: {} }))
     assert.isUndefined(fastCreate({ emailAddress: "ada@example.com", notify: undefined }))
     assert.isUndefined(fastCreate(Object.assign(Object.create({ inherited: 1 }), { emailAddress: "ada@example.com" })))
+    // keys the schema's excess-property check counts though Object.keys does not
+    const withSymbol = { emailAddress: "ada@example.com", [Symbol("x")]: 1 }
+    assert.isUndefined(fastCreate(withSymbol))
+    assert.isTrue(Either.isLeft(encodeCreate(withSymbol)))
+    const hidden = Object.defineProperty({ emailAddress: "ada@example.com", bogus: 1 }, "notify", { value: true, enumerable: false })
+    assert.isUndefined(fastCreate(hidden))
+    assert.isTrue(Either.isLeft(encodeCreate(hidden)))
   })
 
   it.prop("decodeInvitationJson = Schema.decodeUnknown(InvitationFromJson)", [wireInvitation], ([json]) => {

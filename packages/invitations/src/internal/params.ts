@@ -14,6 +14,8 @@ import { emailPattern, isObject } from "./wire.js"
 /** The encoded form of `CreateParams`: the JSON body of `POST /invitations`. @internal */
 export type CreateWire = typeof CreateParams.Encoded
 
+const hasOwn = Object.prototype.hasOwnProperty
+
 const isPlain = (u: { readonly [key: string]: unknown }): boolean => {
   const proto = Object.getPrototypeOf(u)
   return proto === Object.prototype || proto === null
@@ -26,7 +28,14 @@ const isSlug = (u: unknown): u is "invitation" | "waitlist_invitation" => u === 
 /** The wire body of valid, metadata-free `create` parameters, or `undefined` for the schema. @internal */
 export const fastCreate = (u: unknown): CreateWire | undefined => {
   if (!isObject(u) || !isPlain(u)) return undefined
-  const { emailAddress, redirectUrl, notify, ignoreExisting, expiresInDays, templateSlug } = u
+  // own properties only, as the schema reads them
+  const own = (key: string): unknown => (hasOwn.call(u, key) ? u[key] : undefined)
+  const emailAddress = own("emailAddress")
+  const redirectUrl = own("redirectUrl")
+  const notify = own("notify")
+  const ignoreExisting = own("ignoreExisting")
+  const expiresInDays = own("expiresInDays")
+  const templateSlug = own("templateSlug")
   if (!isEmail(emailAddress)) return undefined
   let known = 1
   if (redirectUrl !== undefined) {
@@ -49,8 +58,9 @@ export const fastCreate = (u: unknown): CreateWire | undefined => {
     if (!isSlug(templateSlug)) return undefined
     known++
   }
-  // Any other key (publicMetadata included), or a known one set to `undefined`, goes to the schema.
-  if (Object.keys(u).length !== known) return undefined
+  // Any other key (publicMetadata included; symbols and non-enumerable ones too, which the
+  // schema's excess-property check counts), or a known one set to `undefined`, goes to the schema.
+  if (Reflect.ownKeys(u).length !== known) return undefined
   return {
     email_address: emailAddress,
     ...(redirectUrl === undefined ? {} : { redirect_url: redirectUrl }),
