@@ -200,11 +200,11 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
   const isOwnDuplicate = (error: CreateError) => error._tag === "DuplicateEmail" && error.reason === "InvitationPending"
 
   // Spans open only under an app's tracer (see internal/tracing.ts); plain pipelines rather than
-  // generators, since every call of every operation takes this path; the reconcile lookups are
-  // built only if an ambiguous outcome needs them.
+  // generators, since every call of every operation takes this path. Parameters are read when the
+  // effect runs, not when it is built; the reconcile lookups only if an ambiguous outcome needs them.
   const create = (params: CreateParams): Effect.Effect<Invitation, CreateError> =>
     withSpan(
-      Effect.flatMap(Effect.mapError(encodeCreate(params), invalid("create")), (wire) =>
+      Effect.flatMap(Effect.mapError(Effect.suspend(() => encodeCreate(params)), invalid("create")), (wire) =>
         Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
           client.execute(HttpClientRequest.post("/invitations").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
             onSuccess: body(decodeInvitation),
@@ -221,7 +221,7 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
 
   const createBulk = (params: ReadonlyArray<CreateParams>): Effect.Effect<ReadonlyArray<Invitation>, CreateError> =>
     withSpan(
-      Effect.flatMap(Effect.mapError(encodeBulk(params), invalid("createBulk")), (wire) => {
+      Effect.flatMap(Effect.mapError(Effect.suspend(() => encodeBulk(params)), invalid("createBulk")), (wire) => {
         const emails = wire.map((item) => item.email_address)
         return Effect.zipRight(
           annotateSpan({ "invitations.count": wire.length }),
@@ -237,10 +237,10 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
     )
 
   const list = (params: ListParams = {}): Effect.Effect<InvitationPage, ListError> =>
-    withSpan(Effect.flatMap(Effect.mapError(decodeList(params), invalid("list")), listPage), "Invitations.list")
+    withSpan(Effect.flatMap(Effect.mapError(Effect.suspend(() => decodeList(params)), invalid("list")), listPage), "Invitations.list")
 
   const stream = (params: StreamParams = {}): Stream.Stream<Invitation, ListError> =>
-    Stream.unwrap(Effect.map(Effect.mapError(decodeStream(params), invalid("stream")), ({ pageSize = 100, ...filters }) =>
+    Stream.unwrap(Effect.map(Effect.mapError(Effect.suspend(() => decodeStream(params)), invalid("stream")), ({ pageSize = 100, ...filters }) =>
       Stream.paginateChunkEffect(0, (offset) =>
         withSpan(
           Effect.map(listPage({ ...filters, limit: pageSize, offset }), ({ data, totalCount }) =>
@@ -256,7 +256,7 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
 
   const revoke = (invitationId: string): Effect.Effect<Invitation, RevokeError> =>
     withSpan(
-      Effect.flatMap(Effect.mapError(decodeRevokeId(invitationId), invalid("revoke")), (id) =>
+      Effect.flatMap(Effect.mapError(Effect.suspend(() => decodeRevokeId(invitationId)), invalid("revoke")), (id) =>
         Effect.zipRight(
           annotateSpan({ "invitation.id": id }),
           Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
