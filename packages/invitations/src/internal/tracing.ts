@@ -43,8 +43,9 @@ const propagated = (span: Tracer.AnySpan | undefined): Tracer.Span | undefined =
 }
 
 /**
- * Sets attributes on the current span when it is one of ours, opened by `withSpan` for an app's
- * tracer; without one, the caller's own span is left alone. Unlike `Effect.annotateCurrentSpan`,
+ * Sets attributes on the current span, under an app's tracer only (where the operations have
+ * opened theirs, so it is the operation's span; a reconcile lookup's request annotates it too);
+ * without one, no span is touched, a caller's included. Unlike `Effect.annotateCurrentSpan`,
  * allocates no error when there is no span.
  *
  * @internal
