@@ -173,21 +173,26 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
       onFailure: fromResponse
     })
 
-  // The invitations created (or revoked) since `startedAt`, found by what identifies them.
+  // The invitations created (or revoked) since `startedAt`, found by what identifies them; under
+  // an app's tracer in a span of its own, so the lookup's request does not annotate the operation's.
   const findFresh = (
     query: string,
     status: "pending" | "revoked",
     startedAt: number,
     matches: (invitation: Invitation) => boolean
   ) =>
-    listPage({ query, status, orderBy: "-created_at", limit: 100 }).pipe(
-      Effect.map(({ data }) =>
-        Option.fromNullable(data.find((invitation) =>
-          matches(invitation) &&
-          DateTime.toEpochMillis(status === "pending" ? invitation.createdAt : invitation.updatedAt) >=
-            startedAt - reconcileWindowMillis
-        ))
-      )
+    withSpan(
+      listPage({ query, status, orderBy: "-created_at", limit: 100 }).pipe(
+        Effect.map(({ data }) =>
+          Option.fromNullable(data.find((invitation) =>
+            matches(invitation) &&
+            DateTime.toEpochMillis(status === "pending" ? invitation.createdAt : invitation.updatedAt) >=
+              startedAt - reconcileWindowMillis
+          ))
+        )
+      ),
+      "Invitations.reconcile",
+      { attributes: { "invitations.reconcile.status": status } }
     )
 
   const findCreated = (emails: ReadonlyArray<string>, startedAt: number) =>

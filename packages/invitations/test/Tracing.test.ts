@@ -8,10 +8,13 @@ import { assert, describe, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Ref from "effect/Ref"
+import * as TestClock from "effect/TestClock"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import type { Invitations } from "@effect-clerk/invitations"
-import { invitationJson, invitationsOver, recordingTracer } from "./utils.js"
+import { invitationJson, invitationsOver, json, makeFakeHttp, recordingTracer } from "./utils.js"
 
 /** A client that answers every request well and records the span current when it was sent. */
 const spanAtRequest = Effect.sync(() => {
@@ -80,4 +83,27 @@ describe("spans", () => {
         assert.deepStrictEqual(spans.map((s) => s.name), [])
       }))
   }
+
+  it.effect("a reconcile lookup runs in Invitations.reconcile and leaves the operation's attributes alone", () =>
+    Effect.gen(function*() {
+      const fake = yield* makeFakeHttp((request) =>
+        request.method === "POST"
+          ? json({ errors: [{ code: "internal", message: "boom" }] }, 500)
+          : json({ data: [invitationJson()], total_count: 1 })
+      )
+      const { spans, tracer } = yield* recordingTracer
+      const service = yield* invitationsOver(fake.layer)
+      const fiber = yield* Effect.fork(service.create({ emailAddress: "ada@example.com" }).pipe(Effect.withTracer(tracer)))
+      yield* TestClock.adjust("1 minute")
+      const created = yield* Fiber.join(fiber)
+      assert.strictEqual(created.emailAddress, "ada@example.com")
+      assert.deepStrictEqual((yield* Ref.get(fake.requests)).map((r) => r.method), ["POST", "GET"])
+      const create = spans.find((s) => s.name === "Invitations.create")
+      const reconcile = spans.find((s) => s.name === "Invitations.reconcile")
+      assert.strictEqual(create?.attributes.get("http.request.method"), "POST")
+      assert.strictEqual(create?.attributes.get("http.response.status_code"), 500)
+      assert.strictEqual(reconcile?.attributes.get("http.request.method"), "GET")
+      assert.strictEqual(reconcile?.attributes.get("http.response.status_code"), 200)
+      assert.strictEqual(reconcile?.parent._tag === "Some" && reconcile.parent.value._tag === "Span" ? reconcile.parent.value.name : "", "Invitations.create")
+    }))
 })

@@ -44,7 +44,7 @@ const propagated = (span: Tracer.AnySpan | undefined): Tracer.Span | undefined =
 
 /**
  * Sets attributes on the current span, under an app's tracer only (where the operations have
- * opened theirs, so it is the operation's span; a reconcile lookup's request annotates it too);
+ * opened theirs, so it is the operation's span, or the `Invitations.reconcile` span of a lookup);
  * without one, no span is touched, a caller's included. Unlike `Effect.annotateCurrentSpan`,
  * allocates no error when there is no span.
  *
