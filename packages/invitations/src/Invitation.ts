@@ -182,20 +182,26 @@ export class Invitation extends Schema.Class<Invitation>("Invitation")({
 
 const dateTimeFromMillis = (millis: number): DateTime.Utc => DateTime.unsafeMake(millis)
 
-const fromJson = (json: InvitationJson): Invitation =>
-  new Invitation({
-    id: InvitationId.make(json.id),
+// Built from a wire invitation already checked (`isInvitationJson`, or the structural schema), so
+// the brand is not checked again; a `DateTime` is immutable, so `updatedAt` shares `createdAt`'s
+// when they are the same instant (an invitation never updated).
+type InvitationProps = { -readonly [K in keyof ConstructorParameters<typeof Invitation>[0]]: ConstructorParameters<typeof Invitation>[0][K] }
+
+const fromJson = (json: InvitationJson): Invitation => {
+  const createdAt = dateTimeFromMillis(json.created_at)
+  const props: InvitationProps = {
+    id: InvitationId.make(json.id, true),
     emailAddress: json.email_address,
     publicMetadata: json.public_metadata,
     status: json.status,
     revoked: json.revoked ?? false,
-    ...(json.url === undefined ? {} : { url: json.url }),
-    ...(json.expires_at === undefined || json.expires_at === null
-      ? {}
-      : { expiresAt: dateTimeFromMillis(json.expires_at) }),
-    createdAt: dateTimeFromMillis(json.created_at),
-    updatedAt: dateTimeFromMillis(json.updated_at)
-  }, true)
+    createdAt,
+    updatedAt: json.updated_at === json.created_at ? createdAt : dateTimeFromMillis(json.updated_at)
+  }
+  if (json.url !== undefined) props.url = json.url
+  if (json.expires_at !== undefined && json.expires_at !== null) props.expiresAt = dateTimeFromMillis(json.expires_at)
+  return new Invitation(props, true)
+}
 
 const toJson = (invitation: Invitation): InvitationJson => ({
   object: "invitation" as const,
