@@ -16,6 +16,9 @@
  *   `5xx`, unreadable `2xx`). Operations that are not idempotent pass a `reconcile` lookup: after an
  *   ambiguous outcome it runs before anything is sent again, and its find is the result.
  * - Interrupting a call aborts its HTTP request.
+ * - The per-attempt `timeout` covers the request and its body. Over `UndiciHttpClient` the transport
+ *   arms it in the request's own promise; over any other client (or one behind a middleware) the
+ *   attempt runs in a forked fiber raced against a timer, which costs more per call.
  *
  * @since 0.1.0
  */
@@ -40,7 +43,8 @@ import * as Schema from "effect/Schema"
 import type { CommonError, FailedResponse } from "./ClerkError.js"
 import { ClerkApiError, ClerkErrorsJson, ClerkRequestError, fromResponse, RateLimited } from "./ClerkError.js"
 import { readJson } from "./internal/body.js"
-import { timeoutFail } from "./internal/fast.js"
+import { AttemptTimedOut, currentAttemptTimeout, enforcesAttemptTimeout } from "./internal/attemptTimeout.js"
+import { isLive, isTimerDelay, timeoutFail } from "./internal/fast.js"
 import { parseRetryAfter } from "./internal/retryAfter.js"
 import { annotateSpan } from "./internal/tracing.js"
 import { userAgent } from "./internal/version.js"
@@ -224,7 +228,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   // No platform client span: it would keep the request (bearer header included) in its exit and
   // put a `query` (an email) in `url.full`; the operation's own span carries the method, path and
   // status instead. Without that span no trace header is sent either (none to a third party).
-  const untraced = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
+  const transport = yield* HttpClient.HttpClient
+  const untraced = HttpClient.withTracerDisabledWhen(transport, () => true)
+  // A transport that arms the attempt's timer itself (`UndiciHttpClient`) spares a fork per call.
+  const transportTimes = enforcesAttemptTimeout(transport)
   const prepare = (request: HttpClientRequest.HttpClientRequest) =>
     HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, base), shared)
   const httpClient = HttpClient.mapRequest(untraced, prepare)
@@ -284,8 +291,22 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         onFailure: onRequestError,
         onSuccess: onResponse
       })
+      // One attempt under a timer: the transport's own when it has one and the clock is the live
+      // one (no fork), else a forked attempt raced against a timer (`Effect.timeoutFail` under a
+      // TestClock).
+      const timed = <E2>(duration: Duration.Duration, onTimeout: () => E2): Effect.Effect<Outcome, RetryableFailure | E2> => {
+        const millis = Duration.toMillis(duration)
+        if (!transportTimes || !isLive(clock) || !isTimerDelay(millis)) return timeoutFail(send, duration, onTimeout)
+        return Effect.matchEffect(Effect.locally(untraced.execute(prepared), currentAttemptTimeout, millis), {
+          onFailure: (error): Effect.Effect<Outcome, RetryableFailure | E2> =>
+            error._tag === "RequestError" && error.cause instanceof AttemptTimedOut
+              ? Effect.fail(onTimeout())
+              : onRequestError(error),
+          onSuccess: onResponse
+        })
+      }
       const attemptTimeout = () => retryable(new ClerkRequestError({ reason: "Timeout", ...where }), true)
-      const attemptOnce = timeoutFail(send, timeout, attemptTimeout)
+      const attemptOnce = timed(timeout, attemptTimeout)
 
       let ambiguous = false
       const reconcile = handlers.reconcile
@@ -344,10 +365,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
       // The first attempt: one timer, no retry machinery until something fails.
       const first: Effect.Effect<Outcome, RetryableFailure> = deadlineFirst
-        ? timeoutFail(send, firstTimeout, () => final(deadlineError())).pipe(
+        ? timed(firstTimeout, () => final(deadlineError())).pipe(
           Effect.catchIf((outcome): outcome is Outcome => Either.isEither(outcome), Effect.succeed)
         )
-        : timeoutFail(send, firstTimeout, attemptTimeout)
+        : timed(firstTimeout, attemptTimeout)
 
       return Effect.zipRight(
         annotateSpan({ "http.request.method": where.method, "url.path": where.path }),

@@ -17,7 +17,11 @@ import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 
 let liveClock: Clock.Clock | undefined
-const isLive = (clock: Clock.Clock): boolean => clock === (liveClock ??= Effect.runSync(Effect.clock))
+/** Whether `clock` is Effect's live clock (not a `TestClock`), whose time a plain timer keeps. @internal */
+export const isLive = (clock: Clock.Clock): boolean => clock === (liveClock ??= Effect.runSync(Effect.clock))
+
+/** Whether `millis` can be a plain timer's delay: finite, and within what `setTimeout` takes. @internal */
+export const isTimerDelay = (millis: number): boolean => Number.isFinite(millis) && millis >= 0 && millis <= 2 ** 31 - 1
 
 /**
  * Fails with `onTimeout()` when `self` takes longer than `duration`, interrupting it (and waiting
@@ -32,7 +36,7 @@ export const timeoutFail = <A, E, R, E2>(
 ): Effect.Effect<A, E | E2, R> =>
   Effect.clockWith((clock) => {
     const millis = Duration.toMillis(duration)
-    if (!isLive(clock) || !Number.isFinite(millis) || millis > 2 ** 31 - 1) {
+    if (!isLive(clock) || !isTimerDelay(millis)) {
       return Effect.timeoutFail(self, { duration, onTimeout })
     }
     // The child hands the exit of `self` over through `handed` and ends with `void`: a failure is

@@ -1,0 +1,435 @@
+/**
+ * `UndiciHttpClient` over real sockets (a `node:http` server on 127.0.0.1 per test): the platform
+ * `HttpClient` contract (bodies of every kind out, every accessor in, the errors by reason,
+ * interruption aborting the request, spans on the traced path), and the attempt timeout it arms
+ * for `ClerkClient` without a forked fiber, up to an exactly-once create against the emulator.
+ */
+import { ClerkEmulator, Fault } from "@effect-clerk/emulator"
+import { ClerkClient, Invitations } from "@effect-clerk/invitations"
+import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { assert, describe, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import * as Supervisor from "effect/Supervisor"
+import * as Http from "node:http"
+import type { Socket } from "node:net"
+import { enforcesAttemptTimeout } from "../src/internal/attemptTimeout.js"
+import { invitationJson, recordingTracer, secret } from "./utils.js"
+
+/** A request as the server received it. */
+interface Received {
+  readonly method: string
+  readonly url: string
+  readonly headers: Http.IncomingHttpHeaders
+  readonly body: string
+}
+
+/** What a test's server sees: every request, and the ones whose client went away early. */
+interface TestServer {
+  readonly url: string
+  readonly received: Array<Received>
+  readonly aborted: Deferred.Deferred<void>
+}
+
+/**
+ * Serves `handler` on 127.0.0.1 for the scope. `aborted` completes when a client closes its
+ * connection before the response was finished.
+ */
+const serve = (handler: (request: Received, response: Http.ServerResponse, n: number) => void) =>
+  Effect.gen(function*() {
+    const aborted = yield* Deferred.make<void>()
+    const received: Array<Received> = []
+    const sockets = new Set<Socket>()
+    const server = Http.createServer((req, res) => {
+      const chunks: Array<Buffer> = []
+      req.on("data", (chunk: Buffer) => chunks.push(chunk))
+      req.on("end", () => {
+        const request: Received = {
+          method: req.method ?? "",
+          url: req.url ?? "",
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString("utf8")
+        }
+        received.push(request)
+        handler(request, res, received.length)
+      })
+      res.on("close", () => {
+        if (!res.writableFinished) Deferred.unsafeDone(aborted, Exit.void)
+      })
+    })
+    server.on("connection", (socket) => {
+      sockets.add(socket)
+      socket.on("close", () => sockets.delete(socket))
+    })
+    yield* Effect.acquireRelease(
+      Effect.async<void>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.void))
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          for (const socket of sockets) socket.destroy()
+          server.close(() => resume(Effect.void))
+        })
+    )
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    const testServer: TestServer = { url: `http://127.0.0.1:${port}`, received, aborted }
+    return testServer
+  })
+
+const sendJson = (response: Http.ServerResponse, body: unknown, status = 200, headers: Http.OutgoingHttpHeaders = {}) => {
+  const text = JSON.stringify(body)
+  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers })
+  response.end(text)
+}
+
+/** Counts the fibers started under it. */
+class CountForks extends Supervisor.AbstractSupervisor<number> {
+  private started = 0
+  get value(): Effect.Effect<number> {
+    return Effect.sync(() => this.started)
+  }
+  override onStart(): void {
+    this.started++
+  }
+}
+
+/** Runs `f` with the client over a fresh `Agent`, closed when `f` is done. */
+const withClient = <A, E, R>(f: (client: HttpClient.HttpClient) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(HttpClient.HttpClient, f).pipe(Effect.provide(UndiciHttpClient.layer))
+
+/** Builds `layer` into the test's scope (its `Agent` lives as long as the test) and gets `tag`. */
+const buildIn = <I, S, E>(tag: Context.Tag<I, S>, layer: Layer.Layer<I, E>) =>
+  Effect.map(Layer.build(layer), (context) => Context.get(context, tag))
+
+describe("UndiciHttpClient as an HttpClient", () => {
+  it.scopedLive("reads a JSON response whole: status, headers, cookies, and every body accessor, as often as asked", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, res) =>
+        sendJson(res, { hello: "wörld" }, 201, { "set-cookie": ["a=1; Path=/", "b=2"], "x-extra": "yes" })
+      )
+      yield* withClient((client) =>
+        Effect.gen(function*() {
+          const response = yield* client.get(`${server.url}/things`, { urlParams: { q: "a b", n: "1" } })
+          assert.strictEqual(response.status, 201)
+          assert.strictEqual(response.headers["content-type"], "application/json")
+          assert.strictEqual(response.headers["x-extra"], "yes")
+          assert.deepStrictEqual(Object.keys(response.cookies.cookies).sort(), ["a", "b"])
+          assert.deepStrictEqual(yield* response.json, { hello: "wörld" })
+          assert.deepStrictEqual(yield* response.json, { hello: "wörld" })
+          assert.strictEqual(yield* response.text, `{"hello":"wörld"}`)
+          assert.strictEqual(new TextDecoder().decode(yield* response.arrayBuffer), `{"hello":"wörld"}`)
+          const streamed = yield* Stream.runCollect(response.stream)
+          assert.strictEqual(
+            Chunk.reduce(streamed, "", (text, bytes) => text + new TextDecoder().decode(bytes)),
+            `{"hello":"wörld"}`
+          )
+          assert.isTrue(Option.isNone(response.remoteAddress))
+        })
+      )
+      assert.strictEqual(server.received[0]?.url, "/things?q=a+b&n=1")
+    }))
+
+  it.scopedLive("an empty body reads as null JSON and empty text; a body that is not JSON fails as ResponseError Decode", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((req, res) => {
+        if (req.url === "/empty") {
+          res.writeHead(204)
+          res.end()
+        } else {
+          res.writeHead(200, { "content-type": "text/plain" })
+          res.end("not json")
+        }
+      })
+      yield* withClient((client) =>
+        Effect.gen(function*() {
+          const empty = yield* client.get(`${server.url}/empty`)
+          assert.strictEqual(empty.status, 204)
+          assert.isNull(yield* empty.json)
+          assert.strictEqual(yield* empty.text, "")
+          const text = yield* client.get(`${server.url}/text`)
+          assert.strictEqual(yield* text.text, "not json")
+          const error = yield* Effect.flip(text.json)
+          assert.strictEqual(error._tag, "ResponseError")
+          assert.strictEqual(error.reason, "Decode")
+        })
+      )
+    }))
+
+  it.scopedLive("urlParamsBody and formData read the buffered body", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((req, res) => {
+        if (req.url === "/params") {
+          res.writeHead(200, { "content-type": "application/x-www-form-urlencoded" })
+          res.end("a=1&b=two")
+        } else {
+          res.writeHead(200, { "content-type": "multipart/form-data; boundary=XyZ" })
+          res.end("--XyZ\r\nContent-Disposition: form-data; name=\"field\"\r\n\r\nvalue\r\n--XyZ--\r\n")
+        }
+      })
+      yield* withClient((client) =>
+        Effect.gen(function*() {
+          const params = yield* Effect.flatMap(client.get(`${server.url}/params`), (r) => r.urlParamsBody)
+          assert.deepStrictEqual(params, [["a", "1"], ["b", "two"]])
+          const form = yield* Effect.flatMap(client.get(`${server.url}/form`), (r) => r.formData)
+          assert.strictEqual(form.get("field"), "value")
+        })
+      )
+    }))
+
+  it.scopedLive("sends every kind of request body: bytes, raw text, a form, a stream, none", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, res) => sendJson(res, {}))
+      yield* withClient((client) =>
+        Effect.gen(function*() {
+          const url = `${server.url}/echo`
+          yield* client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson({ a: 1 })))
+          yield* client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.setBody(HttpBody.raw("raw text"))))
+          const form = new FormData()
+          form.append("name", "ada")
+          yield* client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyFormData(form)))
+          const encoder = new TextEncoder()
+          yield* client.execute(
+            HttpClientRequest.post(url).pipe(
+              HttpClientRequest.bodyStream(Stream.make(encoder.encode("str"), encoder.encode("eam")), {
+                contentType: "text/plain"
+              })
+            )
+          )
+          yield* client.execute(HttpClientRequest.del(url))
+        })
+      )
+      const [bytes, raw, form, stream, none] = server.received
+      assert.strictEqual(bytes?.body, `{"a":1}`)
+      assert.strictEqual(bytes?.headers["content-type"], "application/json")
+      assert.strictEqual(raw?.body, "raw text")
+      assert.match(String(form?.headers["content-type"]), /^multipart\/form-data; boundary=/)
+      assert.include(form?.body ?? "", `name="name"`)
+      assert.include(form?.body ?? "", "ada")
+      assert.strictEqual(stream?.body, "stream")
+      assert.strictEqual(stream?.headers["content-type"], "text/plain")
+      assert.strictEqual(none?.method, "DELETE")
+      assert.strictEqual(none?.body, "")
+    }))
+
+  it.scopedLive("a raw body undici cannot send fails with RequestError Encode, and nothing is sent", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, res) => sendJson(res, {}))
+      const error = yield* withClient((client) =>
+        Effect.flip(client.execute(HttpClientRequest.post(`${server.url}/x`).pipe(HttpClientRequest.setBody(HttpBody.raw({ not: "bytes" })))))
+      )
+      assert.strictEqual(error._tag, "RequestError")
+      assert.strictEqual(error.reason, "Encode")
+      assert.strictEqual(server.received.length, 0)
+    }))
+
+  it.scopedLive("a URL that does not parse fails with RequestError InvalidUrl", () =>
+    Effect.gen(function*() {
+      const error = yield* withClient((client) => Effect.flip(client.get("not a url")))
+      assert.strictEqual(error._tag, "RequestError")
+      assert.strictEqual(error.reason, "InvalidUrl")
+    }))
+
+  it.scopedLive("a refused connection fails with RequestError Transport", () =>
+    Effect.gen(function*() {
+      // Bind a port, then close it: nothing listens there any more.
+      const server = yield* Effect.scoped(serve(() => {}))
+      const error = yield* withClient((client) => Effect.flip(client.get(`${server.url}/gone`)))
+      assert.strictEqual(error._tag, "RequestError")
+      assert.strictEqual(error.reason, "Transport")
+    }))
+
+  it.scopedLive("a body cut short arrives as a response whose body fails with ResponseError Decode", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": 1000 })
+        res.write(`{"partial":`)
+        setTimeout(() => res.destroy(), 20)
+      })
+      yield* withClient((client) =>
+        Effect.gen(function*() {
+          const response = yield* client.get(`${server.url}/cut`)
+          assert.strictEqual(response.status, 200)
+          const error = yield* Effect.flip(response.json)
+          assert.strictEqual(error._tag, "ResponseError")
+          assert.strictEqual(error.reason, "Decode")
+          assert.strictEqual((yield* Effect.flip(response.arrayBuffer)).reason, "Decode")
+        })
+      )
+    }))
+
+  it.scopedLive("interrupting a request aborts it: the server sees the connection close", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(() => {}) // never answers
+      yield* withClient((client) =>
+        Effect.gen(function*() {
+          const fiber = yield* Effect.fork(client.get(`${server.url}/slow`))
+          while (server.received.length === 0) yield* Effect.sleep("5 millis")
+          const exit = yield* Fiber.interrupt(fiber)
+          assert.isTrue(Exit.isInterrupted(exit))
+          yield* Deferred.await(server.aborted).pipe(Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => "not aborted" }))
+        })
+      )
+    }))
+
+  it.scopedLive("traced requests take the platform's path: an http.client span and a traceparent header", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, res) => sendJson(res, { ok: true }))
+      const { spans, tracer } = yield* recordingTracer
+      yield* withClient((client) =>
+        Effect.flatMap(client.get(`${server.url}/traced`), (r) => r.json).pipe(Effect.withTracer(tracer))
+      )
+      const span = spans.find((s) => s.name === "http.client GET")
+      assert.isDefined(span)
+      assert.strictEqual(span?.attributes.get("http.response.status_code"), 200)
+      assert.isString(server.received[0]?.headers["traceparent"])
+      const response = yield* withClient((client) =>
+        client.get(`${server.url}/untraced`).pipe(Effect.withTracerEnabled(false))
+      )
+      assert.strictEqual(response.status, 200)
+      assert.isUndefined(server.received[1]?.headers["traceparent"])
+    }))
+})
+
+/** Invitations over the client, against `url`, with short timers. */
+const invitationsAt = (url: string, options: Partial<ClerkClient.Options> = {}) =>
+  buildIn(
+    Invitations.Invitations,
+    Invitations.layer.pipe(
+      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secret), apiUrl: url, ...options })),
+      Layer.provide(UndiciHttpClient.layer)
+    )
+  )
+
+describe("UndiciHttpClient under ClerkClient", () => {
+  it("marks the clients it makes as arming the attempt timeout; a client wrapped by middleware is not marked", () =>
+    Effect.gen(function*() {
+      const client = yield* Effect.provide(HttpClient.HttpClient, UndiciHttpClient.layer)
+      assert.isTrue(enforcesAttemptTimeout(client))
+      assert.isFalse(enforcesAttemptTimeout(HttpClient.tap(client, () => Effect.void)))
+    }).pipe(Effect.scoped, Effect.runPromise))
+
+  it.scopedLive("a call times its attempt without forking a fiber; behind a middleware it forks one", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, res) => sendJson(res, invitationJson({ status: "revoked", revoked: true })))
+      const forks = (invitations: Invitations.Service) =>
+        Effect.gen(function*() {
+          const supervisor = new CountForks()
+          yield* invitations.revoke("inv_3K1I63Ew6FCtVnc4qwZU69JqyZB").pipe(Effect.supervised(supervisor))
+          return yield* supervisor.value
+        })
+      assert.strictEqual(yield* forks(yield* invitationsAt(server.url)), 0)
+      const wrapped = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (client) => HttpClient.tap(client, () => Effect.void))
+      ).pipe(Layer.provide(UndiciHttpClient.layer))
+      const behindMiddleware = yield* buildIn(
+        Invitations.Invitations,
+        Invitations.layer.pipe(
+          Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secret), apiUrl: server.url })),
+          Layer.provide(wrapped)
+        )
+      )
+      assert.isAtLeast(yield* forks(behindMiddleware), 1)
+    }))
+
+  it.scopedLive("an attempt that takes longer than `timeout` fails with ClerkRequestError Timeout, and its request is aborted", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(() => {}) // never answers
+      const invitations = yield* invitationsAt(server.url, { timeout: "100 millis", retry: false })
+      const started = Date.now()
+      const error = yield* Effect.flip(invitations.revoke("inv_3K1I63Ew6FCtVnc4qwZU69JqyZB"))
+      const elapsed = Date.now() - started
+      assert.strictEqual(error._tag, "ClerkRequestError")
+      assert.strictEqual(error._tag === "ClerkRequestError" ? error.reason : undefined, "Timeout")
+      assert.isAtLeast(elapsed, 90)
+      assert.isBelow(elapsed, 5_000)
+      yield* Deferred.await(server.aborted).pipe(Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => "not aborted" }))
+    }))
+
+  it.scopedLive("a body that stalls after the headers counts against the same timeout", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": 1000 })
+        res.write(`{"object":`) // and nothing more
+      })
+      const invitations = yield* invitationsAt(server.url, { timeout: "100 millis", retry: false })
+      const error = yield* Effect.flip(invitations.revoke("inv_3K1I63Ew6FCtVnc4qwZU69JqyZB"))
+      assert.strictEqual(error._tag === "ClerkRequestError" ? error.reason : error._tag, "Timeout")
+    }))
+
+  it.scopedLive("a deadline shorter than the timeout ends the call at the deadline", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(() => {})
+      const invitations = yield* invitationsAt(server.url, { timeout: "30 seconds", deadline: "100 millis" })
+      const started = Date.now()
+      const error = yield* Effect.flip(invitations.revoke("inv_3K1I63Ew6FCtVnc4qwZU69JqyZB"))
+      assert.strictEqual(error._tag === "ClerkRequestError" ? error.reason : error._tag, "Timeout")
+      assert.isBelow(Date.now() - started, 5_000)
+    }))
+
+  it.scopedLive("a timed-out attempt is retried, and an answer in time is the result (the timer cleared)", () =>
+    Effect.gen(function*() {
+      // The first revoke never gets an answer; the lookup finds nothing; the second revoke is answered.
+      const server = yield* serve((req, res, n) => {
+        if (req.method === "GET") sendJson(res, { data: [], total_count: 0 })
+        else if (n > 1) sendJson(res, invitationJson({ status: "revoked", revoked: true }))
+      })
+      const invitations = yield* invitationsAt(server.url, { timeout: "150 millis", retry: { baseDelay: "10 millis" } })
+      const revoked = yield* invitations.revoke("inv_3K1I63Ew6FCtVnc4qwZU69JqyZB")
+      assert.strictEqual(revoked.status, "revoked")
+      // The first attempt timed out (and may have been done): a reconcile lookup, then the retry.
+      assert.deepStrictEqual(server.received.map((r) => r.method), ["POST", "GET", "POST"])
+    }))
+
+  it.scopedLive("under a middleware (no mark) the forked timer still times the attempt", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(() => {})
+      const wrapped = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (client) => HttpClient.tap(client, () => Effect.void))
+      ).pipe(Layer.provide(UndiciHttpClient.layer))
+      const invitations = yield* buildIn(
+        Invitations.Invitations,
+        Invitations.layer.pipe(
+          Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secret), apiUrl: server.url, timeout: "100 millis", retry: false })),
+          Layer.provide(wrapped)
+        )
+      )
+      const error = yield* Effect.flip(invitations.revoke("inv_3K1I63Ew6FCtVnc4qwZU69JqyZB"))
+      assert.strictEqual(error._tag === "ClerkRequestError" ? error.reason : error._tag, "Timeout")
+      yield* Deferred.await(server.aborted).pipe(Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => "not aborted" }))
+    }))
+
+  it.scopedLive("against the served emulator: create, list, revoke; a create that times out is found, not sent twice", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(ClerkEmulator.layerServer({ secretKeys: [secret], rateLimits: false }))
+      const url = yield* Effect.provide(ClerkEmulator.serverUrl, context)
+      const emulator = Context.get(context, ClerkEmulator.ClerkEmulator)
+      const invitations = yield* invitationsAt(url, { timeout: "200 millis", retry: { baseDelay: "10 millis" } })
+
+      const created = yield* invitations.create({ emailAddress: "ada@example.com" })
+      const page = yield* invitations.list({ limit: 10 })
+      assert.deepStrictEqual(page.data.map((i) => i.id), [created.id])
+      const revoked = yield* invitations.revoke(created.id)
+      assert.strictEqual(revoked.status, "revoked")
+
+      // The emulator stores the invitation, then answers after the attempt's timeout.
+      yield* emulator.injectFaults("create", Fault.Delay({ duration: Duration.millis(600) }))
+      const slow = yield* invitations.create({ emailAddress: "grace@example.com" })
+      const stored = yield* emulator.invitations
+      assert.deepStrictEqual(stored.filter((i) => i.email_address === "grace@example.com").map((i) => i.id), [slow.id])
+    }))
+})
