@@ -1,6 +1,6 @@
 /**
  * The size and cold start of a minimal app (create, list, revoke) bundled by esbuild (minified,
- * tree-shaken, `platform: node`, ESM), once with ours over undici, once with ours over
+ * tree-shaken, `platform: node`, ESM), once with ours over `UndiciHttpClient` (undici bundled in), once with ours over
  * `FetchHttpClient`, once with `@clerk/backend`. Cold start: a fresh `node` per run imports the
  * bundle (`importMs`) and makes the three calls against the fixed server (`firstCallsMs`); runs
  * are interleaved, medians reported. Runs in `main`.
@@ -27,7 +27,7 @@ export interface BundleFigure {
 const root = fileURLToPath(new URL("..", import.meta.url))
 const apps = [
   { app: "@clerk/backend", entry: "src/apps/clerk-backend.ts" },
-  { app: "ours/undici", entry: "src/apps/ours-undici.ts" },
+  { app: "ours/UndiciHttpClient", entry: "src/apps/ours-undicihttpclient.ts" },
   { app: "ours/fetch", entry: "src/apps/ours-fetch.ts" }
 ] as const
 

@@ -10,6 +10,7 @@
 import { createClerkClient } from "@clerk/backend"
 import * as ClerkClient from "@effect-clerk/invitations/ClerkClient"
 import * as Invitations from "@effect-clerk/invitations/Invitations"
+import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -116,8 +117,11 @@ export const clerkBackend = (baseUrl: string): AsyncClient => {
   }
 }
 
-/** Which platform client ours runs over. */
-export type Transport = "undici" | "fetch"
+/**
+ * Which `HttpClient` ours runs over: our `UndiciHttpClient` (bodies read whole in the request's
+ * promise), `@effect/platform-node`'s `NodeHttpClient.layerUndici`, or `FetchHttpClient`.
+ */
+export type Transport = "UndiciHttpClient" | "layerUndici" | "fetch"
 
 /** The full stack of ours over a platform client layer, which it also provides. */
 export const layer = (
@@ -131,7 +135,11 @@ export const layer = (
 
 /** The platform client layer of a transport. */
 export const transportLayer = (transport: Transport): Layer.Layer<HttpClient.HttpClient> =>
-  transport === "undici" ? NodeHttpClient.layerUndici : FetchHttpClient.layer
+  transport === "UndiciHttpClient"
+    ? UndiciHttpClient.layer
+    : transport === "layerUndici"
+    ? NodeHttpClient.layerUndici
+    : FetchHttpClient.layer
 
 const callOf = (operation: Operation, i: number): Effect.Effect<unknown, unknown, Invitations.Invitations> =>
   Effect.flatMap(Invitations.Invitations, (invitations): Effect.Effect<unknown, unknown> =>
@@ -176,16 +184,18 @@ export const oursPromise = (baseUrl: string, transport: Transport): AsyncClient 
 }
 
 /**
- * `@effect/platform-node`'s undici client alone, Effect-native with tracing off: the same requests
- * and headers as ours, `response.json` read, nothing validated or decoded, no timeout or retry.
+ * An `HttpClient` alone, Effect-native with tracing off: the same requests and headers as ours,
+ * `response.json` read, nothing validated or decoded, no timeout or retry. Over
+ * `NodeHttpClient.layerUndici` it is the floor of any client on `@effect/platform`'s undici client;
+ * over `UndiciHttpClient`, the floor of ours over it.
  */
-export const platformUndici = (baseUrl: string): EffectClient => {
-  const runtime = ManagedRuntime.make(Layer.merge(layer(baseUrl, NodeHttpClient.layerUndici), Layer.setTracerEnabled(false)))
+export const transportAlone = (baseUrl: string, transport: Transport, name: string): EffectClient => {
+  const runtime = ManagedRuntime.make(Layer.merge(layer(baseUrl, transportLayer(transport)), Layer.setTracerEnabled(false)))
   const headers = jsonHeaders()
   const listUrl = `${baseUrl}/v1/invitations?paginated=true&limit=${listPageSize}`
   const revokeUrl = `${baseUrl}/v1/invitations/${revokeId}/revoke`
   return {
-    name: "platform undici alone (Effect loop)",
+    name,
     kind: "effect",
     runtime,
     call: (operation, i) =>
@@ -211,9 +221,12 @@ export const all = (baseUrl: string): ReadonlyArray<Client> => [
   rawUndici(baseUrl),
   rawFetch(baseUrl),
   clerkBackend(baseUrl),
-  platformUndici(baseUrl),
-  oursEffect(baseUrl, "undici"),
-  oursPromise(baseUrl, "undici"),
+  transportAlone(baseUrl, "layerUndici", "platform undici alone (Effect loop)"),
+  transportAlone(baseUrl, "UndiciHttpClient", "UndiciHttpClient alone (Effect loop)"),
+  oursEffect(baseUrl, "UndiciHttpClient"),
+  oursPromise(baseUrl, "UndiciHttpClient"),
+  oursEffect(baseUrl, "layerUndici"),
+  oursPromise(baseUrl, "layerUndici"),
   oursEffect(baseUrl, "fetch"),
   oursPromise(baseUrl, "fetch")
 ]

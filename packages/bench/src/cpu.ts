@@ -1,15 +1,22 @@
 /**
- * CPU time per call without sockets: each client runs over a stubbed `fetch` that answers from
+ * CPU time per call without sockets: each client runs over a stubbed transport that answers from
  * precomputed bytes, so what is measured is the client's own path (validation, encoding, request
- * building, decoding, spans). `@clerk/backend` captures `fetch` when imported, so the stub is
- * installed first and the SDK imported after. Ours runs over `FetchHttpClient` with the same
- * stub as its `Fetch`, and so does the platform client alone (`execute` and `response.json`, tracing
- * off), the floor of any client built on `@effect/platform`. Also: decoding a 500-item page (ours,
- * decode only) against `JSON.parse`. Run as a child of `main`.
+ * building, decoding, spans). The stub sits where each client meets the network:
+ *
+ * - `fetch` for `@clerk/backend` (which captures `fetch` when imported, so the stub is installed
+ *   first and the SDK imported after), for ours over `FetchHttpClient` (the same stub as its
+ *   `Fetch`) and for the platform's fetch client alone (`execute` and `response.json`, tracing off);
+ * - an undici `MockAgent` (its interceptors answer through undici's own request and body
+ *   machinery, as a socket would) for ours over `UndiciHttpClient`, for `UndiciHttpClient` alone and
+ *   for raw `undici.request`.
+ *
+ * Also: decoding a 500-item page (ours, decode only) against `JSON.parse`. Run as a child of
+ * `main`.
  */
 import * as ClerkClient from "@effect-clerk/invitations/ClerkClient"
 import * as Invitation from "@effect-clerk/invitations/Invitation"
 import * as Invitations from "@effect-clerk/invitations/Invitations"
+import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -18,6 +25,7 @@ import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Undici from "undici"
 import type { Operation } from "./clients.js"
 import { decodePageSize, invitationId, listPageSize, page, pendingInvitation, revokedInvitation, secretKey } from "./fixtures.js"
 import { isMain } from "./children.js"
@@ -68,6 +76,15 @@ const stubFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<
 
 globalThis.fetch = stubFetch
 
+/** The stubbed undici transport: a `MockAgent` answering every request from the same bytes. */
+const mockAgent = new Undici.MockAgent()
+mockAgent.disableNetConnect()
+mockAgent.get(baseUrl).intercept({ path: () => true, method: () => true }).reply((request) => ({
+  statusCode: 200,
+  data: answer(request.path, request.method),
+  responseOptions: { headers: { "content-type": "application/json" } }
+})).persist()
+
 const email = (i: number) => `user${i}@example.com`
 const revokeId = invitationId(1)
 const operations = ["create", "list", "revoke", "list500"] as const
@@ -82,6 +99,16 @@ const rawCall = async (op: Op, i: number) => {
     ? await fetch(`${baseUrl}/v1/invitations/${revokeId}/revoke`, { method: "POST", headers })
     : await fetch(`${baseUrl}/v1/invitations?paginated=true&limit=${limitOf(op)}`, { headers })
   return response.json()
+}
+
+const rawUndiciCall = async (op: Op, i: number) => {
+  const headers = { authorization: `Bearer ${secretKey}`, "content-type": "application/json" }
+  const response = op === "create"
+    ? await Undici.request(`${baseUrl}/v1/invitations`, { dispatcher: mockAgent, method: "POST", headers, body: JSON.stringify({ email_address: email(i) }) })
+    : op === "revoke"
+    ? await Undici.request(`${baseUrl}/v1/invitations/${revokeId}/revoke`, { dispatcher: mockAgent, method: "POST", headers })
+    : await Undici.request(`${baseUrl}/v1/invitations?paginated=true&limit=${limitOf(op)}`, { dispatcher: mockAgent, headers })
+  return response.body.json()
 }
 
 const measureCpu = async (run: (n: number) => Promise<void>, n: number): Promise<number> => {
@@ -109,13 +136,21 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
       Layer.provide(Layer.succeed(FetchHttpClient.Fetch, stubFetch))
     )
   )
-  // The platform client alone over the same stub, tracing off: `execute` and `response.json`.
+  const undiciStub = UndiciHttpClient.layerDispatcher(mockAgent)
+  const oursUndici = ManagedRuntime.make(
+    Invitations.layer.pipe(
+      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl: baseUrl })),
+      Layer.provide(undiciStub)
+    )
+  )
+  // A client alone over the same stub, tracing off: `execute` and `response.json`.
   const platform = ManagedRuntime.make(
     Layer.merge(
       Layer.provide(FetchHttpClient.layer, Layer.succeed(FetchHttpClient.Fetch, stubFetch)),
       Layer.setTracerEnabled(false)
     )
   )
+  const undiciAlone = ManagedRuntime.make(Layer.merge(undiciStub, Layer.setTracerEnabled(false)))
   const platformHeaders = { authorization: `Bearer ${secretKey}`, "clerk-api-version": "2026-05-12" }
   const platformCall = (op: Op, i: number) =>
     Effect.flatMap(HttpClient.HttpClient, (client) =>
@@ -142,20 +177,21 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
   const sequential = (call: (op: Op, i: number) => Promise<unknown>) => (op: Op) => async (n: number) => {
     for (let i = 0; i < n; i++) await call(op, i)
   }
+  const loop = <R>(
+    run: ManagedRuntime.ManagedRuntime<R, never>,
+    call: (op: Op, i: number) => Effect.Effect<unknown, unknown, R>
+  ) =>
+  (op: Op) =>
+  (n: number) => run.runPromise(Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) => call(op, i), { discard: true }))
   const clients: ReadonlyArray<{ name: string; run: (op: Op) => (n: number) => Promise<void> }> = [
     { name: "fetch (stub) + JSON.parse", run: sequential(rawCall) },
+    { name: "undici.request (MockAgent) + JSON.parse", run: sequential(rawUndiciCall) },
     { name: "@clerk/backend", run: sequential(clerkCall) },
-    {
-      name: "ours (Effect loop)",
-      run: (op) => (n) =>
-        runtime.runPromise(Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) => oursCall(op, i), { discard: true }))
-    },
-    {
-      name: "platform fetch client alone (Effect loop)",
-      run: (op) => (n) =>
-        platform.runPromise(Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) => platformCall(op, i), { discard: true }))
-    },
-    { name: "ours (runPromise per call)", run: sequential((op, i) => runtime.runPromise(oursCall(op, i))) }
+    { name: "ours/UndiciHttpClient (Effect loop, MockAgent)", run: loop(oursUndici, oursCall) },
+    { name: "UndiciHttpClient alone (Effect loop, MockAgent)", run: loop(undiciAlone, platformCall) },
+    { name: "ours/fetch (Effect loop)", run: loop(runtime, oursCall) },
+    { name: "platform fetch client alone (Effect loop)", run: loop(platform, platformCall) },
+    { name: "ours/fetch (runPromise per call)", run: sequential((op, i) => runtime.runPromise(oursCall(op, i))) }
   ]
 
   const samples = new Map<string, Array<number>>()
@@ -180,6 +216,9 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
   }
   await runtime.dispose()
   await platform.dispose()
+  await oursUndici.dispose()
+  await undiciAlone.dispose()
+  await mockAgent.close()
 
   // Decoding a 500-item page: JSON.parse alone, our decoding alone, and both.
   const text = pages.get(decodePageSize) ?? ""

@@ -66,7 +66,7 @@ if (wanted("cpu")) {
 }
 if (wanted("stream")) {
   console.error(`[bench] streaming ${streamTotals.join(" and ")} invitations …`)
-  results.stream = await Stream.measureAll(streamTotals, false)
+  results.stream = await Stream.measureAll(streamTotals)
   lap("stream")
 }
 if (wanted("bundle")) {

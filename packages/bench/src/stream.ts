@@ -1,6 +1,6 @@
 /**
- * Streaming every invitation: ours (`Invitations.stream`, pages of 100, over the undici layer)
- * against paging loops of raw `undici.request` and of `@clerk/backend`, through 10,000 and
+ * Streaming every invitation: ours (`Invitations.stream`, pages of 100, over `UndiciHttpClient`
+ * and over `NodeHttpClient.layerUndici`) against paging loops of raw `undici.request` and of `@clerk/backend`, through 10,000 and
  * 100,000 invitations held by the emulator (`ClerkEmulator.layerServer`, seeded with `seed`),
  * which answers every page from its store as Clerk would. Each run is its own process
  * (`--expose-gc`) with its own emulator in a further process, so the peak memory growth (heap and
@@ -11,9 +11,7 @@
  */
 import { createClerkClient } from "@clerk/backend"
 import * as Invitations from "@effect-clerk/invitations/Invitations"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Stream from "effect/Stream"
 import * as Undici from "undici"
@@ -23,7 +21,7 @@ import { secretKey } from "./fixtures.js"
 import { runChild, serve, settings } from "./ipc.js"
 
 /** The clients compared. */
-export type StreamClient = "undici.request" | "@clerk/backend" | "ours/undici (stream)" | "ours/undici (stream, tracer off)"
+export type StreamClient = "undici.request" | "@clerk/backend" | "ours/UndiciHttpClient (stream)" | "ours/layerUndici (stream)"
 
 /** One run's settings. */
 export interface RunSettings {
@@ -117,9 +115,9 @@ export const measureOne = async ({ client, total, pageSize }: RunSettings): Prom
   let count = 0
   let run: () => Promise<void>
   let close: () => Promise<void> = async () => {}
-  if (client === "ours/undici (stream)" || client === "ours/undici (stream, tracer off)") {
-    const layer = Clients.layer(server.url, NodeHttpClient.layerUndici)
-    const runtime = ManagedRuntime.make(client === "ours/undici (stream)" ? layer : Layer.merge(layer, Layer.setTracerEnabled(false)))
+  if (client === "ours/UndiciHttpClient (stream)" || client === "ours/layerUndici (stream)") {
+    const transport = client === "ours/UndiciHttpClient (stream)" ? "UndiciHttpClient" : "layerUndici"
+    const runtime = ManagedRuntime.make(Clients.layer(server.url, Clients.transportLayer(transport)))
     await runtime.runPromise(Effect.flatMap(Invitations.Invitations, (i) => i.list({ limit: 1 })))
     run = () =>
       runtime.runPromise(Effect.flatMap(Invitations.Invitations, (invitations) =>
@@ -185,12 +183,15 @@ export const measureOne = async ({ client, total, pageSize }: RunSettings): Prom
   }
 }
 
-/** Every client at every size, each run in a fresh process; `tracerOff` adds ours without a tracer. */
-export const measureAll = async (totals: ReadonlyArray<number>, tracerOff = true): Promise<ReadonlyArray<StreamFigure>> => {
+/** Every client at every size, each run in a fresh process. */
+export const measureAll = async (totals: ReadonlyArray<number>): Promise<ReadonlyArray<StreamFigure>> => {
   const figures: Array<StreamFigure> = []
-  const clients: ReadonlyArray<StreamClient> = tracerOff
-    ? ["undici.request", "@clerk/backend", "ours/undici (stream)", "ours/undici (stream, tracer off)"]
-    : ["undici.request", "@clerk/backend", "ours/undici (stream)"]
+  const clients: ReadonlyArray<StreamClient> = [
+    "undici.request",
+    "@clerk/backend",
+    "ours/UndiciHttpClient (stream)",
+    "ours/layerUndici (stream)"
+  ]
   for (const total of totals) {
     for (const client of clients) {
       const figure = await runChild<StreamFigure>("stream", { client, total, pageSize: 100 }, 5 * 60_000, ["--expose-gc"])

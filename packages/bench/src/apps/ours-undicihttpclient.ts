@@ -1,10 +1,10 @@
 /**
- * The minimal app of the bundle benchmark, ours over `@effect/platform-node`'s undici client:
+ * The minimal app of the bundle benchmark, ours over `UndiciHttpClient` (undici bundled in):
  * create, list and revoke one invitation. Deep imports only, as the README recommends.
  */
 import * as ClerkClient from "@effect-clerk/invitations/ClerkClient"
 import * as Invitations from "@effect-clerk/invitations/Invitations"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -20,7 +20,7 @@ export const main = (apiUrl: string, secretKey: string): Promise<number> =>
   }).pipe(
     Effect.provide(Invitations.layer.pipe(
       Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl })),
-      Layer.provide(NodeHttpClient.layerUndici)
+      Layer.provide(UndiciHttpClient.layer)
     )),
     Effect.runPromise
   )
