@@ -254,7 +254,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const startedAt = clock.unsafeCurrentTimeMillis()
       const done = (a: A): Outcome => Either.right(a)
       const final = (error: E | CommonError): Outcome => Either.left(error)
-      const where = { method: request.method, path: request.url.split("?")[0] ?? request.url }
+      const query = request.url.indexOf("?")
+      const where = { method: request.method, path: query === -1 ? request.url : request.url.slice(0, query) }
       const retryable = (
         error: RetryableFailure["error"],
         ambiguous: boolean,
@@ -306,7 +307,6 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         })
       }
       const attemptTimeout = () => retryable(new ClerkRequestError({ reason: "Timeout", ...where }), true)
-      const attemptOnce = timed(timeout, attemptTimeout)
 
       let ambiguous = false
       const reconcile = handlers.reconcile
@@ -315,10 +315,6 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           onFailure: (error) => Effect.succeed(final(error)),
           onSuccess: Option.match({ onNone: () => orElse, onSome: (a) => Effect.succeed(done(a)) })
         })
-      const attempt = Effect.suspend(() => lookUp(attemptOnce)).pipe(
-        Effect.tapError((failure) => Effect.sync(() => (ambiguous ||= failure.ambiguous)))
-      )
-
       const withinBudget = (failure: RetryableFailure) =>
         Option.match(failure.retryAfter, {
           onNone: () => Effect.succeed(true),
@@ -347,6 +343,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       // reconcile lookups, all under what is left of the deadline.
       const recover = (first: RetryableFailure): Effect.Effect<A, E | CommonError> => {
         ambiguous ||= first.ambiguous
+        // A later attempt: the reconcile lookup first when an earlier outcome was ambiguous.
+        const attempt = Effect.suspend(() => lookUp(timed(timeout, attemptTimeout))).pipe(
+          Effect.tapError((failure) => Effect.sync(() => (ambiguous ||= failure.ambiguous)))
+        )
         const retried: Effect.Effect<Outcome, RetryableFailure> = schedule === undefined
           ? Effect.fail(first)
           : Effect.flatMap(Schedule.driver(Schedule.whileInputEffect(schedule, withinBudget)), (driver) => {

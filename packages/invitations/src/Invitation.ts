@@ -9,7 +9,7 @@ import * as DateTime from "effect/DateTime"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Effect from "effect/Effect"
-import { defaultOptions, emailPattern, isInvitationJson, isNonNegativeInt, isObject, maxEpochMillis } from "./internal/wire.js"
+import { defaultOptions, emailPattern, isInvitationJson, isNonNegativeInt, isObject, maxEpochMillis, revokeIdPattern } from "./internal/wire.js"
 
 /**
  * The id Clerk gives an invitation (`inv_…`), branded so that any string cannot pass for one.
@@ -442,7 +442,7 @@ export interface StreamParams extends Schema.Simplify<typeof StreamParams.Type> 
  * @category params
  */
 export const RevokeId = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9_-]{1,128}$/, {
+  Schema.pattern(revokeIdPattern, {
     message: (issue) =>
       `${JSON.stringify(issue.actual)} is not an invitation id (expected letters, digits, "_" or "-", like inv_2g7np7Hrk0SN6kj5EDMLDaKNL0S)`
   }),

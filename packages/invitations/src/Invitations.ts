@@ -35,6 +35,7 @@ import * as I from "./Invitation.js"
 import { readJson } from "./internal/body.js"
 import { type CreateWire, fastCreate } from "./internal/params.js"
 import { annotateSpan, withSpan } from "./internal/tracing.js"
+import { isRevokeId } from "./internal/wire.js"
 
 /**
  * The failures of `create` and `createBulk`.
@@ -261,7 +262,7 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
 
   const revoke = (invitationId: string): Effect.Effect<Invitation, RevokeError> =>
     withSpan(
-      Effect.flatMap(Effect.mapError(Effect.suspend(() => decodeRevokeId(invitationId)), invalid("revoke")), (id) =>
+      Effect.flatMap(Effect.mapError(Effect.suspend(() => isRevokeId(invitationId) ? Effect.succeed(invitationId) : decodeRevokeId(invitationId)), invalid("revoke")), (id) =>
         Effect.zipRight(
           annotateSpan({ "invitation.id": id }),
           Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>

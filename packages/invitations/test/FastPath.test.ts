@@ -2,7 +2,8 @@
  * The fast paths agree with the schemas they shortcut: whenever `fastCreate` answers, the
  * `CreateParams` schema encodes the same input to the same body; the `decode…Json` functions
  * answer exactly what `Schema.decodeUnknown` of the wire schemas answers, value or error, for
- * well-formed bodies and for near-misses of them.
+ * well-formed bodies and for near-misses of them; `isRevokeId` accepts exactly the ids `RevokeId`
+ * accepts.
  */
 import { Invitation } from "@effect-clerk/invitations"
 import { assert, describe, it } from "@effect/vitest"
@@ -11,6 +12,7 @@ import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import { fastCreate } from "../src/internal/params.js"
+import { isRevokeId } from "../src/internal/wire.js"
 import { invitationJson } from "./utils.js"
 
 const encodeCreate = Schema.encodeUnknownEither(Invitation.CreateParams, { errors: "all", onExcessProperty: "error" })
@@ -73,7 +75,23 @@ const outcome = <A>(effect: Effect.Effect<A, unknown>, encode: (a: A) => unknown
 
 const encodeInvitation = Schema.encodeSync(Invitation.InvitationFromJson)
 
+const decodeRevokeId = Schema.decodeUnknownEither(Invitation.RevokeId)
+
+const revokeIds = FastCheck.oneof(
+  FastCheck.stringMatching(/^[A-Za-z0-9_-]{1,128}$/),
+  FastCheck.stringMatching(/^[A-Za-z0-9_-]{120,140}$/),
+  FastCheck.string(),
+  FastCheck.constantFrom("", "inv_2g7np7Hrk0SN6kj5EDMLDaKNL0S", "inv/../x", "inv_x\n", "inv_x?y", "ínv_x", "a".repeat(128), "a".repeat(129)),
+  FastCheck.anything()
+)
+
 describe("fast paths agree with the schemas", () => {
+  it.prop("isRevokeId accepts exactly what the RevokeId schema decodes, unchanged", [revokeIds], ([id]) => {
+    const decoded = decodeRevokeId(id)
+    assert.strictEqual(isRevokeId(id), Either.isRight(decoded))
+    if (Either.isRight(decoded)) assert.strictEqual(decoded.right, id)
+  }, { fastCheck: { numRuns: 1000 } })
+
   it.prop("fastCreate answers only what the CreateParams schema encodes, and the same body", [createParams], ([params]) => {
     const fast = fastCreate(params)
     const slow = encodeCreate(params)

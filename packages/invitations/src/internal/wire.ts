@@ -22,6 +22,17 @@ const hasOwn = Object.prototype.hasOwnProperty
 export const emailPattern =
   /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i
 
+/**
+ * What `revoke` accepts as an invitation id: letters, digits, `_` and `-`, 1 to 128 of them, so
+ * that nothing can change the request's path. The `RevokeId` schema and the fast check share it.
+ *
+ * @internal
+ */
+export const revokeIdPattern = /^[A-Za-z0-9_-]{1,128}$/
+
+/** An id `RevokeId` accepts, checked without the schema interpreter. @internal */
+export const isRevokeId = (u: unknown): u is string => typeof u === "string" && revokeIdPattern.test(u)
+
 /** Only the default options (first error, excess properties ignored, not exact) take the fast path. @internal */
 export const defaultOptions = (options: ParseOptions | undefined): boolean =>
   options === undefined ||
