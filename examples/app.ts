@@ -3,7 +3,7 @@
  * Run it against Clerk with `CLERK_SECRET_KEY=sk_test_… npx tsx examples/app.ts`.
  */
 import { ClerkClient, Invitations } from "@effect-clerk/invitations"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
 import { Effect, Layer, Stream } from "effect"
 
 const program = Effect.gen(function*() {
@@ -23,7 +23,7 @@ const program = Effect.gen(function*() {
 // The Invitations service needs a ClerkClient, which needs an HttpClient of your choice.
 const InvitationsLive = Invitations.layer.pipe(
   Layer.provide(ClerkClient.layerConfig()), // CLERK_SECRET_KEY (redacted), CLERK_API_URL
-  Layer.provide(NodeHttpClient.layerUndici) // recommended on Node; FetchHttpClient.layer elsewhere
+  Layer.provide(UndiciHttpClient.layer) // recommended on Node; FetchHttpClient.layer elsewhere
 )
 
 program.pipe(Effect.provide(InvitationsLive), Effect.runPromise).catch((error: unknown) => {

@@ -14,7 +14,7 @@
 import { ClerkEmulator } from "@effect-clerk/emulator"
 import { ClerkClient, Importer, Invitations } from "@effect-clerk/invitations"
 import type { CreateParams } from "@effect-clerk/invitations/Invitation"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { SingleBar } from "cli-progress"
 import { parse } from "csv-parse"
@@ -86,7 +86,7 @@ const run = (limits: Importer.Limits) =>
   })
 
 const viaClerk = run({}).pipe(
-  Effect.provide(Invitations.layer.pipe(Layer.provide(ClerkClient.layerConfig()), Layer.provide(NodeHttpClient.layerUndici)))
+  Effect.provide(Invitations.layer.pipe(Layer.provide(ClerkClient.layerConfig()), Layer.provide(UndiciHttpClient.layer)))
 )
 
 const squeezed = { create: 100, bulk: 25, window: "10 seconds" } as const

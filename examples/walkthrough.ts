@@ -12,7 +12,7 @@
 import { ClerkEmulator, Fault } from "@effect-clerk/emulator"
 import { ClerkClient, Invitations } from "@effect-clerk/invitations"
 import type { Invitation } from "@effect-clerk/invitations/Invitation"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
@@ -92,7 +92,7 @@ const tour = (options: { readonly emulator: Option.Option<ClerkEmulator.Service>
       Effect.flatMap((other) => other.list()),
       Effect.provide(Invitations.layer.pipe(
         Layer.provide(ClerkClient.layer({ secretKey: Redacted.make("sk_test_0000000000000000000000000000000000000000"), apiUrl: options.apiUrl })),
-        Layer.provide(NodeHttpClient.layerUndici)
+        Layer.provide(UndiciHttpClient.layer)
       )),
       Effect.catchTag("Unauthorized", (e) => caught(e._tag, e.message))
     )
@@ -101,7 +101,7 @@ const tour = (options: { readonly emulator: Option.Option<ClerkEmulator.Service>
       Effect.flatMap((other) => other.list()),
       Effect.provide(Invitations.layer.pipe(
         Layer.provide(ClerkClient.layer({ secretKey: Redacted.make("sk_test_x"), apiUrl: "http://127.0.0.1:9", retry: false })),
-        Layer.provide(NodeHttpClient.layerUndici)
+        Layer.provide(UndiciHttpClient.layer)
       )),
       Effect.catchTag("ClerkRequestError", (e) => caught(e._tag, e.message))
     )
@@ -133,7 +133,7 @@ const againstClerk = Effect.gen(function*() {
   return yield* tour({ emulator: Option.none(), apiUrl }).pipe(
     Effect.provide(Invitations.layer.pipe(
       Layer.provide(ClerkClient.layerConfig()),
-      Layer.provide(NodeHttpClient.layerUndici)
+      Layer.provide(UndiciHttpClient.layer)
     ))
   )
 })
@@ -145,7 +145,7 @@ const againstEmulator = Effect.gen(function*() {
   return yield* tour({ emulator: Option.some(emulator), apiUrl }).pipe(
     Effect.provide(Invitations.layer.pipe(
       Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(ClerkEmulator.defaultSecretKey), apiUrl })),
-      Layer.provide(NodeHttpClient.layerUndici)
+      Layer.provide(UndiciHttpClient.layer)
     ))
   )
 }).pipe(Effect.provide(ClerkEmulator.layerServer()))
