@@ -28,7 +28,7 @@ const wanted = (phase: string) => phases === undefined || phases.has(phase)
 const throughputSettings: Throughput.Settings = quick
   ? { rounds: 2, burstMs: 80, warmupMs: 100, concurrencies: [1, 32], operations: ["create", "list", "revoke"] }
   : { rounds: 6, burstMs: 300, warmupMs: 1200, concurrencies: [1, 32], operations: ["create", "list", "revoke"] }
-const cpuSettings: Cpu.Settings = quick ? { calls: 200, rounds: 2, decodeRuns: 30 } : { calls: 3000, rounds: 5, decodeRuns: 200 }
+const cpuSettings: Cpu.Settings = quick ? { calls: 200, rounds: 2, decodeRuns: 30 } : { calls: 1500, rounds: 5, decodeRuns: 200 }
 const streamTotals = quick ? [5_000, 15_000] : [10_000, 100_000]
 const coldStarts = quick ? 2 : 15
 
@@ -59,7 +59,7 @@ if (wanted("throughput")) {
 }
 if (wanted("cpu")) {
   console.error("[bench] CPU per call over a stubbed transport, decoding …")
-  const { cpu, decode } = await runChild<{ cpu: ReadonlyArray<Cpu.CpuFigure>; decode: Cpu.DecodeFigure }>("cpu", cpuSettings, 5 * 60_000)
+  const { cpu, decode } = await runChild<{ cpu: ReadonlyArray<Cpu.CpuFigure>; decode: Cpu.DecodeFigure }>("cpu", cpuSettings, 8 * 60_000)
   results.cpu = cpu
   results.decode = decode
   lap("cpu")

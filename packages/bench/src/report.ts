@@ -36,7 +36,7 @@ export interface Results {
 const raw = "undici.request"
 const clerk = "@clerk/backend"
 /** Ours over the recommended Node layer with its stubbed transport: the CPU target's figure. */
-const oursCpu = "ours/UndiciHttpClient (Effect loop, MockAgent)"
+const oursCpu = "ours/UndiciHttpClient (Effect loop, stub dispatcher)"
 /** Ours over the recommended Node layer, driven the way an Effect app does: the targets' figure. */
 const oursNative = "ours/UndiciHttpClient (Effect loop)"
 
@@ -123,11 +123,11 @@ export const markdown = (results: Results): string => {
   }
   if (results.cpu !== undefined) {
     parts.push("## CPU per call without sockets (stubbed transport, sequential)")
-    parts.push("Ratios are of CPU time (lower is better). `list500` lists a page of 500. The raw figure of a row is the raw client over the same stub: `undici.request` over the `MockAgent` for the `MockAgent` rows, `fetch` over the stubbed `fetch` for the others.")
+    parts.push("Ratios are of CPU time (lower is better). `list500` lists a page of 500. The raw figure of a row is the raw client over the same stub: `undici.request` over the stub dispatcher for the stub-dispatcher rows, `fetch` over the stubbed `fetch` for the others.")
     const figures = results.cpu
     const rows = figures.map((f) => {
       const same = (client: string) => figures.find((g) => g.client === client && g.operation === f.operation)?.cpuUsPerCall
-      const rawOf = f.client.includes("MockAgent") ? "undici.request (MockAgent) + JSON.parse" : "fetch (stub) + JSON.parse"
+      const rawOf = f.client.includes("stub dispatcher") ? "undici.request (stub dispatcher) + JSON.parse" : "fetch (stub) + JSON.parse"
       return [f.operation, f.client, f.cpuUsPerCall, ratio(f.cpuUsPerCall, same(rawOf)), ratio(f.cpuUsPerCall, same(clerk))]
     })
     parts.push(table(["operation", "client", "CPU µs/call", "x raw over the same stub", "x @clerk/backend"], rows))

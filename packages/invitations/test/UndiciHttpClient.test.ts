@@ -303,13 +303,23 @@ describe("UndiciHttpClient as an HttpClient", () => {
     }))
 })
 
-/** Invitations over the client, against `url`, with short timers. */
-const invitationsAt = (url: string, options: Partial<ClerkClient.Options> = {}) =>
+/** The client behind a middleware that does nothing: a new client object, without the mark. */
+const behindMiddleware = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.map(HttpClient.HttpClient, (client) => HttpClient.tap(client, () => Effect.void))
+).pipe(Layer.provide(UndiciHttpClient.layer))
+
+/** Invitations over `http` (the client by default), against `url`, for the test's scope. */
+const invitationsAt = (
+  url: string,
+  options: Partial<ClerkClient.Options> = {},
+  http: Layer.Layer<HttpClient.HttpClient> = UndiciHttpClient.layer
+) =>
   buildIn(
     Invitations.Invitations,
     Invitations.layer.pipe(
       Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secret), apiUrl: url, ...options })),
-      Layer.provide(UndiciHttpClient.layer)
+      Layer.provide(http)
     )
   )
 
@@ -331,18 +341,7 @@ describe("UndiciHttpClient under ClerkClient", () => {
           return yield* supervisor.value
         })
       assert.strictEqual(yield* forks(yield* invitationsAt(server.url)), 0)
-      const wrapped = Layer.effect(
-        HttpClient.HttpClient,
-        Effect.map(HttpClient.HttpClient, (client) => HttpClient.tap(client, () => Effect.void))
-      ).pipe(Layer.provide(UndiciHttpClient.layer))
-      const behindMiddleware = yield* buildIn(
-        Invitations.Invitations,
-        Invitations.layer.pipe(
-          Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secret), apiUrl: server.url })),
-          Layer.provide(wrapped)
-        )
-      )
-      assert.isAtLeast(yield* forks(behindMiddleware), 1)
+      assert.isAtLeast(yield* forks(yield* invitationsAt(server.url, {}, behindMiddleware)), 1)
     }))
 
   it.scopedLive("an attempt that takes longer than `timeout` fails with ClerkRequestError Timeout, and its request is aborted", () =>
@@ -397,17 +396,7 @@ describe("UndiciHttpClient under ClerkClient", () => {
   it.scopedLive("under a middleware (no mark) the forked timer still times the attempt", () =>
     Effect.gen(function*() {
       const server = yield* serve(() => {})
-      const wrapped = Layer.effect(
-        HttpClient.HttpClient,
-        Effect.map(HttpClient.HttpClient, (client) => HttpClient.tap(client, () => Effect.void))
-      ).pipe(Layer.provide(UndiciHttpClient.layer))
-      const invitations = yield* buildIn(
-        Invitations.Invitations,
-        Invitations.layer.pipe(
-          Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secret), apiUrl: server.url, timeout: "100 millis", retry: false })),
-          Layer.provide(wrapped)
-        )
-      )
+      const invitations = yield* invitationsAt(server.url, { timeout: "100 millis", retry: false }, behindMiddleware)
       const error = yield* Effect.flip(invitations.revoke("inv_3K1I63Ew6FCtVnc4qwZU69JqyZB"))
       assert.strictEqual(error._tag === "ClerkRequestError" ? error.reason : error._tag, "Timeout")
       yield* Deferred.await(server.aborted).pipe(Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => "not aborted" }))
