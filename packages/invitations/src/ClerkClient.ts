@@ -43,7 +43,7 @@ import * as Schema from "effect/Schema"
 import type { CommonError, FailedResponse } from "./ClerkError.js"
 import { ClerkApiError, ClerkErrorsJson, ClerkRequestError, fromResponse, RateLimited } from "./ClerkError.js"
 import { readJson } from "./internal/body.js"
-import { AttemptTimedOut, currentAttemptTimeout, enforcesAttemptTimeout } from "./internal/attemptTimeout.js"
+import { AttemptTimedOut, enforcesAttemptTimeout, limitAttempt } from "./internal/attemptTimeout.js"
 import { isLive, isTimerDelay, timeoutFail } from "./internal/fast.js"
 import { parseRetryAfter } from "./internal/retryAfter.js"
 import { annotateSpan } from "./internal/tracing.js"
@@ -298,7 +298,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const timed = <E2>(duration: Duration.Duration, onTimeout: () => E2): Effect.Effect<Outcome, RetryableFailure | E2> => {
         const millis = Duration.toMillis(duration)
         if (!transportTimes || !isLive(clock) || !isTimerDelay(millis)) return timeoutFail(send, duration, onTimeout)
-        return Effect.matchEffect(Effect.locally(untraced.execute(prepared), currentAttemptTimeout, millis), {
+        // The transport itself, not `untraced`: a limited request is sent untraced by it.
+        const limited = Effect.suspend(() => {
+          limitAttempt(prepared, millis)
+          return transport.execute(prepared)
+        })
+        return Effect.matchEffect(limited, {
           onFailure: (error): Effect.Effect<Outcome, RetryableFailure | E2> =>
             error._tag === "RequestError" && error.cause instanceof AttemptTimedOut
               ? Effect.fail(onTimeout())

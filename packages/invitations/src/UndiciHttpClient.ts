@@ -39,7 +39,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { Readable } from "node:stream"
 import * as Undici from "undici"
-import { AttemptTimedOut, currentAttemptTimeout, supportsAttemptTimeout } from "./internal/attemptTimeout.js"
+import { attemptLimitOf, AttemptTimedOut, supportsAttemptTimeout } from "./internal/attemptTimeout.js"
 
 type DispatchBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
 
@@ -208,8 +208,8 @@ const send = async (
 
 /**
  * The request as an effect: interrupting it aborts it, and so does `timeoutMillis` running out
- * (a `RequestError` caused by `AttemptTimedOut`). `outer`, the platform's signal on the traced
- * path, aborts it too.
+ * (a `RequestError` caused by `AttemptTimedOut`: `ClerkClient`'s attempt limit). `outer`, the
+ * platform's signal on the traced path, aborts it too.
  */
 const sendEffect = (
   dispatcher: Undici.Dispatcher,
@@ -260,32 +260,32 @@ const sendEffect = (
  */
 export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
   // The platform's path, spans and all, for requests that are traced.
-  const traced = HttpClient.make((request, url, signal, fiber) =>
-    Effect.flatMap(
-      convertBody(request),
-      (outgoing) => sendEffect(dispatcher, request, url, outgoing, fiber.getFiberRef(currentAttemptTimeout), signal)
-    )
+  const traced = HttpClient.make((request, url, signal) =>
+    Effect.flatMap(convertBody(request), (outgoing) => sendEffect(dispatcher, request, url, outgoing, undefined, signal))
   )
+  const untraced = (request: HttpClientRequest.HttpClientRequest, timeoutMillis: number | undefined) => {
+    const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+    if (url._tag === "Left") {
+      return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
+    }
+    return Effect.flatMap(
+      convertBody(request),
+      (outgoing) => sendEffect(dispatcher, request, url.right, outgoing, timeoutMillis)
+    )
+  }
   const client = HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
     (effect) =>
-      Effect.flatMap(effect, (request) =>
-        Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) => {
-          if (
-            fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
+      Effect.flatMap(effect, (request) => {
+        // A request `ClerkClient` limited: untraced, under its limit (`internal/attemptTimeout.ts`).
+        const limit = attemptLimitOf(request)
+        if (limit !== undefined) return untraced(request, limit)
+        return Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) =>
+          fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
             !fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)(request)
-          ) {
-            return traced.execute(request)
-          }
-          const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-          if (url._tag === "Left") {
-            return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
-          }
-          const timeoutMillis = fiber.getFiberRef(currentAttemptTimeout)
-          return Effect.flatMap(
-            convertBody(request),
-            (outgoing) => sendEffect(dispatcher, request, url.right, outgoing, timeoutMillis)
-          )
-        })),
+            ? traced.execute(request)
+            : untraced(request, undefined)
+        )
+      }),
     Effect.succeed
   )
   return Object.assign(client, { [supportsAttemptTimeout]: true })
