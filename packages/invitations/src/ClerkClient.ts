@@ -43,7 +43,7 @@ import * as Schema from "effect/Schema"
 import type { CommonError, FailedResponse } from "./ClerkError.js"
 import { ClerkApiError, ClerkErrorsJson, ClerkRequestError, fromResponse, RateLimited } from "./ClerkError.js"
 import { readJson } from "./internal/body.js"
-import { AttemptTimedOut, enforcesAttemptTimeout, limitAttempt } from "./internal/attemptTimeout.js"
+import { AttemptTimedOut, executeWithin, isTimedTransport } from "./internal/attemptTimeout.js"
 import { isLive, isTimerDelay, timeoutFail } from "./internal/fast.js"
 import { parseRetryAfter } from "./internal/retryAfter.js"
 import { annotateSpan } from "./internal/tracing.js"
@@ -231,7 +231,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const transport = yield* HttpClient.HttpClient
   const untraced = HttpClient.withTracerDisabledWhen(transport, () => true)
   // A transport that arms the attempt's timer itself (`UndiciHttpClient`) spares a fork per call.
-  const transportTimes = enforcesAttemptTimeout(transport)
+  const within = isTimedTransport(transport) ? transport[executeWithin] : undefined
   const prepare = (request: HttpClientRequest.HttpClientRequest) =>
     HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, base), shared)
   const httpClient = HttpClient.mapRequest(untraced, prepare)
@@ -297,13 +297,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       // TestClock).
       const timed = <E2>(duration: Duration.Duration, onTimeout: () => E2): Effect.Effect<Outcome, RetryableFailure | E2> => {
         const millis = Duration.toMillis(duration)
-        if (!transportTimes || !isLive(clock) || !isTimerDelay(millis)) return timeoutFail(send, duration, onTimeout)
-        // The transport itself, not `untraced`: a limited request is sent untraced by it.
-        const limited = Effect.suspend(() => {
-          limitAttempt(prepared, millis)
-          return transport.execute(prepared)
-        })
-        return Effect.matchEffect(limited, {
+        if (within === undefined || !isLive(clock) || !isTimerDelay(millis)) return timeoutFail(send, duration, onTimeout)
+        return Effect.matchEffect(within(prepared, millis), {
           onFailure: (error): Effect.Effect<Outcome, RetryableFailure | E2> =>
             error._tag === "RequestError" && error.cause instanceof AttemptTimedOut
               ? Effect.fail(onTimeout())

@@ -39,7 +39,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { Readable } from "node:stream"
 import * as Undici from "undici"
-import { attemptLimitOf, AttemptTimedOut, supportsAttemptTimeout } from "./internal/attemptTimeout.js"
+import { AttemptTimedOut, executeWithin, type TimedTransport } from "./internal/attemptTimeout.js"
 
 type DispatchBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
 
@@ -263,7 +263,10 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
   const traced = HttpClient.make((request, url, signal) =>
     Effect.flatMap(convertBody(request), (outgoing) => sendEffect(dispatcher, request, url, outgoing, undefined, signal))
   )
-  const untraced = (request: HttpClientRequest.HttpClientRequest, timeoutMillis: number | undefined) => {
+  const untraced = (
+    request: HttpClientRequest.HttpClientRequest,
+    timeoutMillis: number | undefined
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
     const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
     if (url._tag === "Left") {
       return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
@@ -275,20 +278,20 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
   }
   const client = HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
     (effect) =>
-      Effect.flatMap(effect, (request) => {
-        // A request `ClerkClient` limited: untraced, under its limit (`internal/attemptTimeout.ts`).
-        const limit = attemptLimitOf(request)
-        if (limit !== undefined) return untraced(request, limit)
-        return Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) =>
+      Effect.flatMap(effect, (request) =>
+        Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) =>
           fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
             !fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)(request)
             ? traced.execute(request)
             : untraced(request, undefined)
-        )
-      }),
+        )),
     Effect.succeed
   )
-  return Object.assign(client, { [supportsAttemptTimeout]: true })
+  // `ClerkClient`'s way in (`internal/attemptTimeout.ts`): untraced, under the attempt's limit.
+  const timed: TimedTransport = {
+    [executeWithin]: (request, millis) => Effect.suspend(() => untraced(request, millis))
+  }
+  return Object.assign(client, timed)
 }
 
 /**

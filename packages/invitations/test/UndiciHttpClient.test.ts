@@ -25,7 +25,7 @@ import * as Stream from "effect/Stream"
 import * as Supervisor from "effect/Supervisor"
 import * as Http from "node:http"
 import type { Socket } from "node:net"
-import { enforcesAttemptTimeout } from "../src/internal/attemptTimeout.js"
+import { isTimedTransport } from "../src/internal/attemptTimeout.js"
 import { invitationJson, recordingTracer, secret } from "./utils.js"
 
 /** A request as the server received it. */
@@ -327,8 +327,8 @@ describe("UndiciHttpClient under ClerkClient", () => {
   it("marks the clients it makes as arming the attempt timeout; a client wrapped by middleware is not marked", () =>
     Effect.gen(function*() {
       const client = yield* Effect.provide(HttpClient.HttpClient, UndiciHttpClient.layer)
-      assert.isTrue(enforcesAttemptTimeout(client))
-      assert.isFalse(enforcesAttemptTimeout(HttpClient.tap(client, () => Effect.void)))
+      assert.isTrue(isTimedTransport(client))
+      assert.isFalse(isTimedTransport(HttpClient.tap(client, () => Effect.void)))
     }).pipe(Effect.scoped, Effect.runPromise))
 
   it.scopedLive("a call times its attempt without forking a fiber; behind a middleware it forks one", () =>

@@ -4,46 +4,40 @@
  * `ClerkClient` times each attempt. Over any `HttpClient` it does so with a forked fiber and a
  * timer (`internal/fast.ts`), which is about a third of what a call costs beyond the transport.
  * A transport that arms the timer in the request's own promise needs no fork: `UndiciHttpClient`
- * says so by carrying `supportsAttemptTimeout`. `ClerkClient` then hands that client, itself and
- * not through any wrapper, a request registered with `limitAttempt`; the transport reads the
- * limit with `attemptLimitOf`, sends such a request untraced (as `ClerkClient` has every request
- * sent: no `http.client` span), and fails one that runs out of time with a `RequestError` whose
- * `cause` is `AttemptTimedOut`, after aborting it.
+ * carries a method under `executeWithin`, which sends a request untraced (as `ClerkClient` has
+ * every request sent: no `http.client` span) and fails it with a `RequestError` whose `cause` is
+ * `AttemptTimedOut`, after aborting it, when it takes longer than the limit.
  *
- * The limit is keyed by the request object, as the platform keys its scoped requests: nothing is
- * set around the call, and a request that any middleware rewrote is a new object without one. A
- * client wrapped by a middleware is a new object without the mark, and `ClerkClient` times it the
- * forked way. Nothing here imports `undici`.
+ * The method is an own property of the client object: a client wrapped by any middleware is a
+ * new object without it, and `ClerkClient` times that one the forked way. Nothing here imports
+ * `undici`.
  *
  * @internal
  */
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { globalValue } from "effect/GlobalValue"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as Effect from "effect/Effect"
 
-/** The mark a transport carries when it honours `attemptLimitOf`. @internal */
-export const supportsAttemptTimeout: unique symbol = Symbol.for("@effect-clerk/invitations/supportsAttemptTimeout")
+/** Sends `request` untraced, failing with `AttemptTimedOut` after `millis` (start to last byte). @internal */
+export type ExecuteWithin = (
+  request: HttpClientRequest.HttpClientRequest,
+  millis: number
+) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
 
-/** Whether `client` enforces the limits of `limitAttempt` itself. @internal */
-export const enforcesAttemptTimeout = (client: object): boolean =>
-  Object.prototype.hasOwnProperty.call(client, supportsAttemptTimeout)
+/** The key of a transport's `ExecuteWithin`. @internal */
+export const executeWithin: unique symbol = Symbol.for("@effect-clerk/invitations/executeWithin")
 
-const limits = globalValue(
-  "@effect-clerk/invitations/attemptLimits",
-  () => new WeakMap<HttpClientRequest.HttpClientRequest, number>()
-)
-
-/**
- * Registers `request` to be sent untraced and to fail after `millis` (from its start to the last
- * byte of its body), on a transport that `enforcesAttemptTimeout`. A later call replaces the
- * limit (the next attempt of the same request). @internal
- */
-export const limitAttempt = (request: HttpClientRequest.HttpClientRequest, millis: number): void => {
-  limits.set(request, millis)
+/** A transport that enforces attempt limits itself. @internal */
+export interface TimedTransport {
+  readonly [executeWithin]: ExecuteWithin
 }
 
-/** The limit `request` was registered with, if any. @internal */
-export const attemptLimitOf = (request: HttpClientRequest.HttpClientRequest): number | undefined =>
-  limits.get(request)
+/** Whether `client` itself (not a client it wraps) carries an `ExecuteWithin`. @internal */
+export const isTimedTransport = <C extends object>(client: C): client is C & TimedTransport =>
+  Object.prototype.hasOwnProperty.call(client, executeWithin) &&
+  executeWithin in client &&
+  typeof client[executeWithin] === "function"
 
 /** The abort reason, and the `RequestError` cause, of a request that ran out of time. @internal */
 export class AttemptTimedOut extends Error {
