@@ -46,7 +46,7 @@ import { readJson } from "./internal/body.js"
 import { AttemptTimedOut, executeWithin, isTimedTransport } from "./internal/attemptTimeout.js"
 import { isLive, isTimerDelay, timeoutFail } from "./internal/fast.js"
 import { parseRetryAfter } from "./internal/retryAfter.js"
-import { annotateSpan } from "./internal/tracing.js"
+import { annotateThen } from "./internal/tracing.js"
 import { userAgent } from "./internal/version.js"
 
 /**
@@ -264,7 +264,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const deadlineError = () => new ClerkRequestError({ reason: "Timeout", ...where })
 
       const onResponse = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> =>
-        Effect.zipRight(annotateSpan({ "http.response.status_code": response.status }), classify(response))
+        annotateThen(() => ({ "http.response.status_code": response.status }), classify(response))
       const classify = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> => {
         if (response.status >= 200 && response.status < 300) {
           return Effect.mapBoth(handlers.onSuccess(response), {
@@ -370,8 +370,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         )
         : timed(firstTimeout, attemptTimeout)
 
-      return Effect.zipRight(
-        annotateSpan({ "http.request.method": where.method, "url.path": where.path }),
+      return annotateThen(
+        () => ({ "http.request.method": where.method, "url.path": where.path }),
         Effect.matchEffect(first, { onFailure: recover, onSuccess: finish })
       )
     })

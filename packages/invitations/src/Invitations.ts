@@ -13,7 +13,6 @@
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
@@ -34,7 +33,7 @@ import type { CreateParams, Invitation, InvitationPage, ListParams, StreamParams
 import * as I from "./Invitation.js"
 import { readJson } from "./internal/body.js"
 import { type CreateWire, fastCreate } from "./internal/params.js"
-import { annotateSpan, withSpan } from "./internal/tracing.js"
+import { annotateThen, withSpan } from "./internal/tracing.js"
 import { isRevokeId } from "./internal/wire.js"
 
 /**
@@ -211,8 +210,9 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
   const create = (params: CreateParams): Effect.Effect<Invitation, CreateError> =>
     withSpan(
       Effect.flatMap(Effect.mapError(Effect.suspend(() => encodeCreate(params)), invalid("create")), (wire) =>
-        Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
-          client.execute(HttpClientRequest.post("/invitations").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
+        Effect.clockWith((clock) => {
+          const startedAt = clock.unsafeCurrentTimeMillis()
+          return client.execute(HttpClientRequest.post("/invitations").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
             onSuccess: body(decodeInvitation),
             onFailure: (failed) => fromCreateResponse(failed, [wire.email_address]),
             reconcile: {
@@ -221,7 +221,8 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
               ),
               when: isOwnDuplicate
             }
-          }))),
+          })
+        })),
       "Invitations.create"
     )
 
@@ -229,14 +230,16 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
     withSpan(
       Effect.flatMap(Effect.mapError(Effect.suspend(() => encodeBulk(params)), invalid("createBulk")), (wire) => {
         const emails = wire.map((item) => item.email_address)
-        return Effect.zipRight(
-          annotateSpan({ "invitations.count": wire.length }),
-          Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
-            client.execute(HttpClientRequest.post("/invitations/bulk").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
+        return annotateThen(
+          () => ({ "invitations.count": wire.length }),
+          Effect.clockWith((clock) => {
+            const startedAt = clock.unsafeCurrentTimeMillis()
+            return client.execute(HttpClientRequest.post("/invitations/bulk").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
               onSuccess: body(decodeInvitations),
               onFailure: (failed) => fromCreateResponse(failed, emails),
               reconcile: { find: Effect.suspend(() => findCreated(emails, startedAt)), when: isOwnDuplicate }
-            }))
+            })
+          })
         )
       }),
       "Invitations.createBulk"
@@ -260,21 +263,31 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
           { attributes: { offset, pageSize } }
         ))))
 
+  // A valid id (the usual case, checked by its pattern) goes straight on; anything else is decoded
+  // by the schema, which reports the issue.
+  const revokeValid = (id: string): Effect.Effect<Invitation, RevokeError> =>
+    annotateThen(
+      () => ({ "invitation.id": id }),
+      Effect.clockWith((clock) => {
+        const startedAt = clock.unsafeCurrentTimeMillis()
+        return client.execute(HttpClientRequest.post(`/invitations/${encodeURIComponent(id)}/revoke`), {
+          onSuccess: body(decodeInvitation),
+          onFailure: (failed) => fromRevokeResponse(failed, id),
+          reconcile: {
+            find: Effect.suspend(() => findFresh(id, "revoked", startedAt, (invitation) => invitation.id === id)),
+            when: (error) => error._tag === "InvitationNotRevocable" && error.reason === "AlreadyRevoked"
+          }
+        })
+      })
+    )
+
   const revoke = (invitationId: string): Effect.Effect<Invitation, RevokeError> =>
     withSpan(
-      Effect.flatMap(Effect.mapError(Effect.suspend(() => isRevokeId(invitationId) ? Effect.succeed(invitationId) : decodeRevokeId(invitationId)), invalid("revoke")), (id) =>
-        Effect.zipRight(
-          annotateSpan({ "invitation.id": id }),
-          Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
-            client.execute(HttpClientRequest.post(`/invitations/${encodeURIComponent(id)}/revoke`), {
-              onSuccess: body(decodeInvitation),
-              onFailure: (failed) => fromRevokeResponse(failed, id),
-              reconcile: {
-                find: Effect.suspend(() => findFresh(id, "revoked", startedAt, (invitation) => invitation.id === id)),
-                when: (error) => error._tag === "InvitationNotRevocable" && error.reason === "AlreadyRevoked"
-              }
-            }))
-        )),
+      Effect.suspend(() =>
+        isRevokeId(invitationId)
+          ? revokeValid(invitationId)
+          : Effect.flatMap(Effect.mapError(decodeRevokeId(invitationId), invalid("revoke")), revokeValid)
+      ),
       "Invitations.revoke"
     )
 

@@ -43,18 +43,25 @@ const propagated = (span: Tracer.AnySpan | undefined): Tracer.Span | undefined =
 }
 
 /**
- * Sets attributes on the current span, under an app's tracer only (where the operations have
- * opened theirs, so it is the operation's span, or the `Invitations.reconcile` span of a lookup);
- * without one, no span is touched, a caller's included. Unlike `Effect.annotateCurrentSpan`,
- * allocates no error when there is no span.
+ * Sets `attributes()` on the current span, then runs `self`, in one step. Under an app's tracer
+ * only (where the operations have opened theirs, so it is the operation's span, or the
+ * `Invitations.reconcile` span of a lookup); without one, no span is touched, a caller's
+ * included, and the attributes are not even built. Unlike `Effect.annotateCurrentSpan`, allocates
+ * no error when there is no span.
  *
  * @internal
  */
-export const annotateSpan = (attributes: Readonly<Record<string, unknown>>): Effect.Effect<void> =>
+export const annotateThen = <A, E, R>(
+  attributes: () => Readonly<Record<string, unknown>>,
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
   Effect.withFiberRuntime((fiber) => {
     if (isTraced(fiber)) {
       const span = propagated(Option.getOrUndefined(Context.getOption(fiber.currentContext, Tracer.ParentSpan)))
-      if (span !== undefined) for (const key in attributes) span.attribute(key, attributes[key])
+      if (span !== undefined) {
+        const all = attributes()
+        for (const key in all) span.attribute(key, all[key])
+      }
     }
-    return Effect.void
+    return self
   })
