@@ -7,16 +7,18 @@
  * entry and a wrapper per response (so that a body nobody reads still gets its request aborted),
  * and a body cached in a `Deferred` behind a semaphore. A response read whole in the request's own
  * promise needs none of that: there is nothing left to abort once the response exists. Over
- * loopback this client takes well under the platform client's CPU per call (see `BENCHMARKS.md`).
+ * loopback, alone, it made 1.7–2.0x the creates and 1.4–1.7x the 100-item lists of the platform's
+ * undici client at 32 concurrent calls (see `BENCHMARKS.md`).
  *
  * What is the same: interrupting a request aborts it (`AbortSignal`), a bad URL fails with
  * `RequestError` `"InvalidUrl"`, a failed connection with `RequestError` `"Transport"`, and an
  * unreadable body with `ResponseError` `"Decode"` when it is read. Timeouts are left to Effect, as
- * the platform's client leaves them. What differs: bodies are buffered (no streaming of large
- * downloads; `stream` emits the whole body at once), and the platform's `http.client` span is only
- * made (with its trace headers and `HttpClient.withScope` support) when tracing is enabled for
- * the request; under `ClerkClient`, which disables it for Clerk's requests, every request takes the
- * fast path.
+ * the platform's client leaves them, except `ClerkClient`'s per-attempt limit, which this client
+ * arms in the request's own promise so that a call forks no fiber (`internal/attemptTimeout.ts`).
+ * What differs: bodies are buffered (no streaming of large downloads; `stream` emits the whole body
+ * at once), and the platform's `http.client` span is only made (with its trace headers and
+ * `HttpClient.withScope` support) when tracing is enabled for the request; `ClerkClient`'s requests
+ * are never traced that way, so they always take the fast path.
  *
  * `undici` is an optional peer dependency: install it (any 7.x) to use this module; nothing else
  * in the package imports it.
