@@ -15,8 +15,8 @@
  * unreadable body with `ResponseError` `"Decode"` when it is read. Timeouts are left to Effect, as
  * the platform's client leaves them, except `ClerkClient`'s per-attempt limit, which this client
  * arms in the request's own promise so that a call forks no fiber (`internal/attemptTimeout.ts`).
- * What differs: bodies are buffered (no streaming of large downloads; `stream` emits the whole body
- * at once), and the platform's `http.client` span is only made (with its trace headers and
+ * What differs: bodies are buffered, up to `maxBodyBytes` (64 MiB by default; no streaming of
+ * large downloads, and `stream` emits the whole body at once), and the platform's `http.client` span is only made (with its trace headers and
  * `HttpClient.withScope` support) when tracing is enabled for the request; `ClerkClient`'s requests
  * are never traced that way, so they always take the fast path.
  *
@@ -176,9 +176,86 @@ class BufferedResponse extends Inspectable.Class implements HttpClientResponse.H
 
 type Either<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: unknown }
 
+/**
+ * How the client reads bodies. `maxBodyBytes` (default `defaultMaxBodyBytes`, 64 MiB; `Infinity`
+ * for none) caps a body held in memory: a larger one is not read, its request is aborted, and
+ * reading the response fails with `ResponseError` `"Decode"` caused by `BodyTooLarge`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly maxBodyBytes?: number | undefined
+}
+
+/**
+ * The default cap on a response body: far above any answer of Clerk's (a page of 500 invitations
+ * is about 400 KB), low enough that a runaway body fails instead of filling memory.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultMaxBodyBytes = 64 * 1024 * 1024
+
+/**
+ * Why a body was not read: it is larger than `maxBodyBytes`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BodyTooLarge extends Error {
+  constructor(readonly maxBodyBytes: number) {
+    super(`the response body is larger than maxBodyBytes (${maxBodyBytes} bytes)`)
+    this.name = "BodyTooLarge"
+  }
+}
+
+const ignore = (): void => {}
+
+/** The body whole, or `BodyTooLarge` as soon as it passes `max` bytes (the body is then destroyed). */
+const readBody = async (body: Undici.Dispatcher.ResponseData["body"], declared: number, max: number): Promise<ArrayBuffer> => {
+  // Destroying a body undici has not finished emits an abort error: nobody else listens for it.
+  const discard = () => {
+    body.on("error", ignore)
+    body.destroy()
+  }
+  if (declared > max) {
+    discard()
+    throw new BodyTooLarge(max)
+  }
+  // A declared length is held to by undici (a longer body is an error): read it at once.
+  if (declared >= 0 || max === Infinity) return body.arrayBuffer()
+  const chunks: Array<Uint8Array> = []
+  let size = 0
+  for await (const chunk of body) {
+    const bytes: unknown = chunk
+    if (!(bytes instanceof Uint8Array)) throw new TypeError("undici yielded a body chunk that is not bytes")
+    size += bytes.byteLength
+    if (size > max) {
+      discard()
+      throw new BodyTooLarge(max)
+    }
+    chunks.push(bytes)
+  }
+  const whole = new Uint8Array(size)
+  let offset = 0
+  for (const bytes of chunks) {
+    whole.set(bytes, offset)
+    offset += bytes.byteLength
+  }
+  return whole.buffer
+}
+
+const declaredLength = (headers: Record<string, string | Array<string> | undefined>): number => {
+  const value = headers["content-length"]
+  const length = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : -1
+  return Number.isSafeInteger(length) ? length : -1
+}
+
 /** Sends one request and reads its body whole; rejects only when no response arrived. */
 const send = async (
   dispatcher: Undici.Dispatcher,
+  maxBodyBytes: number,
   request: HttpClientRequest.HttpClientRequest,
   url: URL,
   outgoing: Outgoing,
@@ -199,7 +276,7 @@ const send = async (
   })
   let read: Either<ArrayBuffer>
   try {
-    read = { ok: true, value: await response.body.arrayBuffer() }
+    read = { ok: true, value: await readBody(response.body, declaredLength(response.headers), maxBodyBytes) }
   } catch (error) {
     // Aborted (interrupted or out of time): there is no response to hand over.
     if (signal.aborted) throw error
@@ -215,6 +292,7 @@ const send = async (
  */
 const sendEffect = (
   dispatcher: Undici.Dispatcher,
+  maxBodyBytes: number,
   request: HttpClientRequest.HttpClientRequest,
   url: URL,
   outgoing: Outgoing,
@@ -234,7 +312,7 @@ const sendEffect = (
       if (timer !== undefined) clearTimeout(timer)
       outer?.removeEventListener("abort", onOuterAbort)
     }
-    send(dispatcher, request, url, outgoing, controller.signal).then(
+    send(dispatcher, maxBodyBytes, request, url, outgoing, controller.signal).then(
       (response) => {
         settle()
         resume(
@@ -260,10 +338,14 @@ const sendEffect = (
  * @since 0.1.0
  * @category constructors
  */
-export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
+export const make = (dispatcher: Undici.Dispatcher, options: Options = {}): HttpClient.HttpClient => {
+  const max = options.maxBodyBytes ?? defaultMaxBodyBytes
+  if (!(max === Infinity || (Number.isSafeInteger(max) && max >= 0))) {
+    throw new RangeError(`UndiciHttpClient: maxBodyBytes must be a whole number of bytes or Infinity, not ${max}`)
+  }
   // The platform's path, spans and all, for requests that are traced.
   const traced = HttpClient.make((request, url, signal) =>
-    Effect.flatMap(convertBody(request), (outgoing) => sendEffect(dispatcher, request, url, outgoing, undefined, signal))
+    Effect.flatMap(convertBody(request), (outgoing) => sendEffect(dispatcher, max, request, url, outgoing, undefined, signal))
   )
   const untraced = (
     request: HttpClientRequest.HttpClientRequest,
@@ -275,7 +357,7 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
     }
     return Effect.flatMap(
       convertBody(request),
-      (outgoing) => sendEffect(dispatcher, request, url.right, outgoing, timeoutMillis)
+      (outgoing) => sendEffect(dispatcher, max, request, url.right, outgoing, timeoutMillis)
     )
   }
   const client = HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
@@ -302,16 +384,25 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
-  HttpClient.HttpClient,
-  Effect.map(
-    Effect.acquireRelease(
-      Effect.sync(() => new Undici.Agent()),
-      (agent) => Effect.promise(() => agent.destroy())
-    ),
-    make
+export const layerWith = (options: Options): Layer.Layer<HttpClient.HttpClient> =>
+  Layer.scoped(
+    HttpClient.HttpClient,
+    Effect.map(
+      Effect.acquireRelease(
+        Effect.sync(() => new Undici.Agent()),
+        (agent) => Effect.promise(() => agent.destroy())
+      ),
+      (agent) => make(agent, options)
+    )
   )
-)
+
+/**
+ * The client over a new undici `Agent`, with the default options.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<HttpClient.HttpClient> = layerWith({})
 
 /**
  * The client over a dispatcher of the app's (shared pools, a proxy `ProxyAgent`, a `MockAgent`);
@@ -320,5 +411,5 @@ export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
  * @since 0.1.0
  * @category layers
  */
-export const layerDispatcher = (dispatcher: Undici.Dispatcher): Layer.Layer<HttpClient.HttpClient> =>
-  Layer.succeed(HttpClient.HttpClient, make(dispatcher))
+export const layerDispatcher = (dispatcher: Undici.Dispatcher, options: Options = {}): Layer.Layer<HttpClient.HttpClient> =>
+  Layer.sync(HttpClient.HttpClient, () => make(dispatcher, options))

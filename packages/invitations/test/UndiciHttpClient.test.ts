@@ -24,6 +24,7 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as Supervisor from "effect/Supervisor"
 import * as Http from "node:http"
+import { Agent } from "undici"
 import type { Socket } from "node:net"
 import { isTimedTransport } from "../src/internal/attemptTimeout.js"
 import { invitationJson, recordingTracer, secret } from "./utils.js"
@@ -268,6 +269,40 @@ describe("UndiciHttpClient as an HttpClient", () => {
           assert.strictEqual((yield* Effect.flip(response.arrayBuffer)).reason, "Decode")
         })
       )
+    }))
+
+  it.scopedLive("a body over maxBodyBytes is not read: ResponseError Decode caused by BodyTooLarge, declared or chunked", () =>
+    Effect.gen(function*() {
+      const big = "x".repeat(5_000)
+      const server = yield* serve((req, res) => {
+        if (req.url === "/declared") {
+          res.writeHead(200, { "content-type": "text/plain", "content-length": big.length })
+          res.end(big)
+        } else {
+          // no content-length: chunked, and the cap is found while reading
+          res.writeHead(200, { "content-type": "text/plain" })
+          res.write(big.slice(0, 2_500))
+          setTimeout(() => res.end(big.slice(2_500)), 10)
+        }
+      })
+      const small = Layer.provide(
+        Layer.effect(HttpClient.HttpClient, HttpClient.HttpClient),
+        UndiciHttpClient.layerWith({ maxBodyBytes: 4_096 })
+      )
+      yield* Effect.gen(function*() {
+        const client = yield* HttpClient.HttpClient
+        for (const path of ["/declared", "/chunked"]) {
+          const response = yield* client.get(`${server.url}${path}`)
+          assert.strictEqual(response.status, 200)
+          const error = yield* Effect.flip(response.text)
+          assert.strictEqual(error.reason, "Decode")
+          assert.instanceOf(error.cause, UndiciHttpClient.BodyTooLarge)
+        }
+      }).pipe(Effect.provide(small))
+      // Within the cap, chunked or not, the body reads whole.
+      const roomy = yield* withClient((client) => Effect.flatMap(client.get(`${server.url}/chunked`), (r) => r.text))
+      assert.strictEqual(roomy, big)
+      assert.throws(() => UndiciHttpClient.make(new Agent(), { maxBodyBytes: -1 }), RangeError)
     }))
 
   it.scopedLive("interrupting a request aborts it: the server sees the connection close", () =>
