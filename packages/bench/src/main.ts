@@ -26,9 +26,9 @@ const phases = named.length === 0 ? undefined : new Set(named)
 const wanted = (phase: string) => phases === undefined || phases.has(phase)
 
 const throughputSettings: Throughput.Settings = quick
-  ? { rounds: 2, burstMs: 80, warmupMs: 100, concurrencies: [1, 32], operations: ["create", "list", "revoke"] }
+  ? { rounds: 2, burstMs: 60, warmupMs: 80, concurrencies: [1, 32], operations: ["create", "list", "revoke"] }
   : { rounds: 6, burstMs: 300, warmupMs: 1200, concurrencies: [1, 32], operations: ["create", "list", "revoke"] }
-const cpuSettings: Cpu.Settings = quick ? { calls: 200, rounds: 2, decodeRuns: 30 } : { calls: 1500, rounds: 5, decodeRuns: 200 }
+const cpuSettings: Cpu.Settings = quick ? { calls: 150, rounds: 2, decodeRuns: 30 } : { calls: 1500, rounds: 5, decodeRuns: 200 }
 const streamTotals = quick ? [5_000, 15_000] : [10_000, 100_000]
 const coldStarts = quick ? 2 : 15
 
