@@ -1,9 +1,10 @@
-import { defineProject } from "vitest/config"
+import { defineProject, mergeConfig } from "vitest/config"
+import { sourceConditions } from "../../vitest.shared.js"
 
-export default defineProject({
+export default mergeConfig(sourceConditions, defineProject({
   test: {
     name: "invitations",
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000
   }
-})
+}))

@@ -21,6 +21,8 @@ export const buildChildren = async (): Promise<string> => {
     platform: "node",
     format: "esm",
     target: "node20",
+    // Our packages from their sources (the export condition the repo's tooling sets), no build first.
+    conditions: ["@effect-clerk/source"],
     outdir,
     outExtension: { ".js": ".mjs" },
     external: ["effect", "@effect/*", "@clerk/*", "undici", "esbuild"],

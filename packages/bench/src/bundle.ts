@@ -45,6 +45,8 @@ const bundleApp = async (entry: string, outfile: string) => {
     platform: "node",
     format: "esm",
     target: "node20",
+    // Our packages from their sources (the export condition the repo's tooling sets), no build first.
+    conditions: ["@effect-clerk/source"],
     banner: { js: requireShim },
     logLevel: "warning"
   })

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `clerk-emulator` command: serves the emulator over HTTP until SIGINT or SIGTERM.
  *

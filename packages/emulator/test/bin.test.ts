@@ -4,7 +4,9 @@ import { Effect } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
-const bin = fileURLToPath(new URL("../bin/clerk-emulator.js", import.meta.url))
+// The bin from its sources, as the repo runs it (the published one is `dist/bin.js`, checked outside the repo).
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+const node = (args: ReadonlyArray<string>) => ["--conditions=@effect-clerk/source", "--import", "tsx", bin, ...args]
 
 /** Resolves with the first stdout line, or rejects when the process ends first. */
 const firstLine = (child: ChildProcess) =>
@@ -28,7 +30,7 @@ describe("clerk-emulator", () => {
   it.effect("prints the bound address, serves with the given keys, and exits 0 on SIGTERM", () =>
     Effect.acquireUseRelease(
       Effect.sync(() =>
-        spawn(process.execPath, [bin, "--port", "0", "--secret-key", "sk_test_a", "--secret-key", "sk_test_b"], {
+        spawn(process.execPath, node(["--port", "0", "--secret-key", "sk_test_a", "--secret-key", "sk_test_b"]), {
           stdio: ["ignore", "pipe", "inherit"]
         })
       ),

@@ -18,7 +18,7 @@ describe("examples/walkthrough.ts", () => {
       const output = yield* Effect.async<string, Error>((resume) => {
         const child = execFile(
           process.execPath,
-          ["--import", "tsx", "examples/walkthrough.ts"],
+          ["--conditions=@effect-clerk/source", "--import", "tsx", "examples/walkthrough.ts"],
           { cwd: root, env, timeout: 60_000 },
           (error, stdout, stderr) => resume(error ? Effect.fail(new Error(`${error.message}\n${stderr}`)) : Effect.succeed(stdout))
         )

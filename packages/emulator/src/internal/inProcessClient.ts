@@ -26,7 +26,7 @@ const encodeError = (request: HttpClientRequest.HttpClientRequest, cause: unknow
 
 const bodyInit = (
   request: HttpClientRequest.HttpClientRequest
-): Effect.Effect<BodyInit | undefined, HttpClientError.RequestError> => {
+): Effect.Effect<RequestInit["body"], HttpClientError.RequestError> => {
   const body = request.body
   switch (body._tag) {
     case "Empty":
