@@ -2,6 +2,7 @@
  * Every public entry point of every package, so that the strict check (skipLibCheck off) reads
  * each of our declaration files, the deep imports included.
  */
+import * as Cli from "@effect-clerk/cli"
 import * as Emulator from "@effect-clerk/emulator"
 import * as ClerkEmulator from "@effect-clerk/emulator/ClerkEmulator"
 import * as Fault from "@effect-clerk/emulator/Fault"
@@ -14,6 +15,7 @@ import * as InvitationsService from "@effect-clerk/invitations/Invitations"
 import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
 
 export const surface = {
+  Cli,
   Emulator, ClerkEmulator, Fault, Invitations, ClerkClient, ClerkError, Importer, Invitation, InvitationsService,
   UndiciHttpClient
 }
