@@ -1,6 +1,9 @@
 /**
  * The README's "Use it in an Effect app" snippet, kept type-checked by `npm run check`.
- * Run it against Clerk with `CLERK_SECRET_KEY=sk_test_… npx tsx examples/app.ts`.
+ * Run it against Clerk with
+ * `CLERK_SECRET_KEY=sk_test_… npx tsx --conditions=@effect-clerk/source examples/app.ts`
+ * (the condition makes our packages resolve to their sources, so no build is needed).
+ * A test holds the README's block equal to this file below this comment.
  */
 import { ClerkClient, Invitations } from "@effect-clerk/invitations"
 import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"

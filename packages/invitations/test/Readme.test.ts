@@ -1,23 +1,21 @@
-/**
- * The README's "Test your code against the emulator" snippet, verbatim, so that it stays true.
- */
-import { ClerkEmulator, Fault } from "@effect-clerk/emulator"
-import { ClerkClient, Invitations } from "@effect-clerk/invitations"
-import { assert, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+/** The README's code is the code we run: its app block is `examples/app.ts`, word for word. */
+import { assert, describe, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
 
-const TestInvitations = Invitations.layer.pipe(
-  Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(ClerkEmulator.defaultSecretKey) })),
-  Layer.provideMerge(ClerkEmulator.layer({ rateLimits: false })) // a fresh in-memory Clerk
-)
+const read = (path: string) => readFileSync(new URL(path, import.meta.url), "utf8")
 
-it.effect("tells the user who is already invited", () =>
-  Effect.gen(function*() {
-    const emulator = yield* ClerkEmulator.ClerkEmulator
-    yield* emulator.seedUser("grace@example.com")                 // a user owns this address
-    const invitations = yield* Invitations.Invitations
-    const error = yield* Effect.flip(invitations.create({ emailAddress: "grace@example.com" }))
-    assert.strictEqual(error._tag, "DuplicateEmail")
-    yield* emulator.injectFaults("create", Fault.ResetAfter())    // the next create is performed, its answer lost
-    assert.lengthOf(yield* emulator.requests, 1)
-  }).pipe(Effect.provide(TestInvitations)))
+/** The first ```ts block after `heading`. */
+const blockAfter = (markdown: string, heading: string) => {
+  const section = markdown.split(`\n${heading}\n`)[1]
+  const block = section === undefined ? null : /```ts\n([\s\S]*?)```/.exec(section)
+  if (block?.[1] === undefined) throw new Error(`README: no ts block under "${heading}"`)
+  return block[1]
+}
+
+describe("README", () => {
+  it("shows examples/app.ts under \"Use it in an Effect app\", without its header comment", () => {
+    const app = read("../../../examples/app.ts")
+    const body = app.slice(app.indexOf(" */\n") + " */\n".length)
+    assert.strictEqual(blockAfter(read("../../../README.md"), "## Use it in an Effect app"), body)
+  })
+})
