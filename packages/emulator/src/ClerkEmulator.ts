@@ -218,6 +218,8 @@ export interface Emulator {
   readonly control: Service
 }
 
+const defaultMaxBodyBytes = 1024 * 1024
+
 interface Built extends Emulator {
   readonly handle: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Handler.Outcome>
 }
@@ -237,7 +239,7 @@ const build = (options: Options = {}): Effect.Effect<Built> =>
       settings: {
         secretKeys: options.secretKeys ?? [defaultSecretKey],
         quotas: limits === undefined ? undefined : { create: limits.create ?? 100, bulk: limits.bulk ?? 25 },
-        maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024
+        maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes
       }
     })
     const controlled = (action: typeof store.accept) => (invitationId: string) =>
@@ -325,7 +327,11 @@ export const layerServer = (
   Layer.unwrapEffect(Effect.map(build(options), ({ app, control }) =>
     Layer.merge(
       Layer.succeed(ClerkEmulator, control),
-      Server.layer(app, control, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" })
+      Server.layer(app, control, {
+        port: options.port ?? 0,
+        host: options.host ?? "127.0.0.1",
+        maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes
+      })
     )))
 
 /**

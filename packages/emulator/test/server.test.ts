@@ -9,6 +9,7 @@ import * as Server from "../src/internal/server.js"
 import { array, record } from "./utils.js"
 
 const headers = { authorization: "Bearer sk_test_emulator", "content-type": "application/json" }
+const json = { "content-type": "application/json" }
 
 const call = (path: string, init: RequestInit = {}) =>
   Effect.flatMap(ClerkEmulator.serverUrl, (url) =>
@@ -79,7 +80,7 @@ layer(ClerkEmulator.layerServer({ maxBodyBytes: 1024 * 1024 }), { excludeTestSer
     Effect.gen(function*() {
       yield* reset
       const post = (path: string, body?: unknown) =>
-        call(path, body === undefined ? { method: "POST" } : { method: "POST", body: JSON.stringify(body) })
+        call(path, body === undefined ? { method: "POST" } : { method: "POST", headers: json, body: JSON.stringify(body) })
       assert.strictEqual((yield* post("/__emulator/users", { email_address: "user@example.com" })).status, 200)
       const taken = yield* call("/v1/invitations", {
         method: "POST",
@@ -111,7 +112,7 @@ layer(ClerkEmulator.layerServer({ maxBodyBytes: 1024 * 1024 }), { excludeTestSer
   it.effect("POST /__emulator/seed inserts generated invitations; bad bodies are 400", () =>
     Effect.gen(function*() {
       yield* reset
-      const seed = (body: unknown) => call("/__emulator/seed", { method: "POST", body: JSON.stringify(body) })
+      const seed = (body: unknown) => call("/__emulator/seed", { method: "POST", headers: json, body: JSON.stringify(body) })
       assert.strictEqual((yield* seed({ count: 1_000 })).status, 200)
       assert.strictEqual((yield* seed({ count: 5, status: "revoked", email_prefix: "old.team-" })).status, 200)
       const page = yield* call("/v1/invitations?paginated=true&limit=2&offset=998&order_by=created_at", { headers })
