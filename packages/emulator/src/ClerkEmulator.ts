@@ -58,8 +58,10 @@ export const defaultSecretKey = "sk_test_emulator"
 export type StoredInvitation = Model.StoredInvitation
 
 /**
- * A request the emulator received. `headers` are as received with lowercased names, including
- * `authorization` (so specs can check the bearer token; treat the list as secret). `body` is the
+ * A request the emulator received. `headers` are as received with lowercased names, except
+ * `authorization`, which is redacted unless the emulator was built with `logAuthorization: true`:
+ * its scheme, the key's `sk_<env>_` prefix and a short hash that tells keys apart within one
+ * emulator (`Bearer sk_test_…(redacted 1a2b3c4d)`), never the key. `body` is the
  * parsed JSON, or `undefined` when empty or not JSON. `status` is `undefined` when an injected
  * reset dropped the connection; `fault` names the injected fault, if any.
  *
@@ -191,6 +193,9 @@ export class ClerkEmulator extends Context.Tag("@effect-clerk/emulator/ClerkEmul
  * - `maxBodyBytes`: larger bodies get 413; default 1 MiB.
  * - `requestLogSize`: how many received requests `requests` keeps, the most recent ones, so
  *   memory does not grow with traffic; default 1,000. `0` keeps none, `Infinity` keeps all.
+ * - `logAuthorization`: record the `Authorization` header of received requests in full (so a
+ *   spec can check the bearer key); default `false`, which records it redacted. A served
+ *   emulator's `GET /__emulator/requests` then hands the keys to any loopback client.
  *
  * @since 0.1.0
  * @category models
@@ -205,6 +210,7 @@ export interface Options {
   readonly frontendApiUrl?: string | undefined
   readonly maxBodyBytes?: number | undefined
   readonly requestLogSize?: number | undefined
+  readonly logAuthorization?: boolean | undefined
 }
 
 /**
@@ -230,7 +236,9 @@ const build = (options: Options = {}): Effect.Effect<Built> =>
     const store = yield* Store.make(options.frontendApiUrl ?? "https://clerk.emulator.invalid")
     const faults = yield* Faults.make
     const limiter = yield* RateLimit.make(Duration.toMillis(limits?.window ?? "1 hour"))
-    const requests = yield* RequestLog.make(RequestLog.capacityOf(options.requestLogSize))
+    const requests = yield* RequestLog.make(RequestLog.capacityOf(options.requestLogSize), {
+      logAuthorization: options.logAuthorization === true
+    })
     const handle = Handler.make({
       store,
       faults,

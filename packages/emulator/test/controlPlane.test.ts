@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import * as Http from "node:http"
 import { ClerkEmulator } from "../src/index.js"
 import * as ControlAccess from "../src/internal/controlAccess.js"
-import { record } from "./utils.js"
+import { array, record } from "./utils.js"
 
 interface Raw {
   readonly status: number
@@ -168,6 +168,16 @@ layer(ClerkEmulator.layerServer(), { excludeTestServices: true })("served contro
       assert.deepStrictEqual([notJson.status, record(JSON.parse(notJson.text)).error], [400, "the body is not valid JSON"])
       const empty = yield* post("/__emulator/chaos", "")
       assert.strictEqual(empty.status, 400)
+    }))
+
+  it.effect("the request log served to loopback redacts the bearer key", () =>
+    Effect.gen(function*() {
+      yield* arrange
+      yield* listStatus
+      const log = array(JSON.parse((yield* raw("GET", "/__emulator/requests", { host: "localhost" })).text))
+      const headers = record(log[0]?.headers)
+      assert.notInclude(String(headers.authorization), "sk_test_emulator")
+      assert.match(String(headers.authorization), /^Bearer sk_test_…\(redacted [0-9a-f]{8}\)$/)
     }))
 })
 
