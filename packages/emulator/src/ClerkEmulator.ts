@@ -324,7 +324,9 @@ export interface ServerOptions extends Options {
 
 /**
  * Serves a fresh emulator over HTTP with Node, for official SDKs and other processes. Provides the
- * control service and `HttpServer.HttpServer` (read the bound address with `serverUrl`).
+ * control service and `HttpServer.HttpServer` (read the bound address with `serverUrl`). Fails
+ * with `ServeError` when the server cannot listen: a port that is not a whole number from 0 to
+ * 65535, a port in use (`cause.code` `EADDRINUSE`), an address the machine does not have.
  *
  * @since 0.1.0
  * @category layers
@@ -342,17 +344,20 @@ export const layerServer = (
       })
     )))
 
+/** A host to connect to for a bound one: the wildcard addresses are not, their loopback is. */
+const reachable = (hostname: string) =>
+  hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "::" || hostname === "::ffff:0.0.0.0" ? "::1" : hostname
+
 /**
  * The base URL of a served emulator, e.g. `http://127.0.0.1:4010` (no `/v1`): the `apiUrl` to
- * give an SDK.
+ * give an SDK. A server bound to every interface (`0.0.0.0`, `::`) is reached on loopback
+ * (`http://127.0.0.1:PORT`, `http://[::1]:PORT`), a URL a client can use.
  *
  * @since 0.1.0
  * @category accessors
  */
-export const serverUrl: Effect.Effect<string, never, HttpServer.HttpServer> = HttpServer.addressWith((address) =>
-  Effect.succeed(
-    address._tag === "UnixAddress"
-      ? `unix:${address.path}`
-      : `http://${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${address.port}`
-  )
-)
+export const serverUrl: Effect.Effect<string, never, HttpServer.HttpServer> = HttpServer.addressWith((address) => {
+  if (address._tag === "UnixAddress") return Effect.succeed(`unix:${address.path}`)
+  const host = reachable(address.hostname)
+  return Effect.succeed(`http://${host.includes(":") ? `[${host}]` : host}:${address.port}`)
+})

@@ -1,7 +1,7 @@
 /** The emulator over real HTTP: control endpoints, hardening, dropped connections. */
-import { HttpServerRequest } from "@effect/platform"
+import { HttpServer, HttpServerRequest } from "@effect/platform"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import { ClerkEmulator } from "../src/index.js"
@@ -176,5 +176,31 @@ describe("control endpoint access", () => {
         remote("/v1/invitations", { headers: { authorization: "Bearer sk_test_emulator" } })
       )
       assert.strictEqual(api.status, 200)
+    }))
+})
+
+describe("layerServer addresses", () => {
+  it.effect("bound to 0.0.0.0, serverUrl is a reachable loopback URL", () =>
+    Effect.gen(function*() {
+      const url = yield* ClerkEmulator.serverUrl
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/)
+      const reply = yield* call("/v1/invitations", { headers })
+      assert.strictEqual(reply.status, 200)
+    }).pipe(Effect.provide(ClerkEmulator.layerServer({ host: "0.0.0.0" }))), { timeout: 10_000 })
+
+  it.effect("bound to ::, serverUrl reaches [::1]", () =>
+    Effect.gen(function*() {
+      const server = HttpServer.make({ serve: () => Effect.void, address: { _tag: "TcpAddress", hostname: "::", port: 4010 } })
+      const url = yield* Effect.provideService(ClerkEmulator.serverUrl, HttpServer.HttpServer, server)
+      assert.strictEqual(url, "http://[::1]:4010")
+    }))
+
+  it.effect("a port that is not a whole number from 0 to 65535 is a ServeError, not a defect", () =>
+    Effect.gen(function*() {
+      for (const port of [70_000, -1, 1.5, Number.NaN]) {
+        const error = yield* Effect.flip(Effect.scoped(Layer.build(ClerkEmulator.layerServer({ port }))))
+        assert.strictEqual(error._tag, "ServeError", String(port))
+        assert.include(String(error.cause), "0 to 65535")
+      }
     }))
 })

@@ -26,7 +26,7 @@
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServer from "@effect/platform/HttpServer"
-import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -222,6 +222,19 @@ export const app = (
 
 /** Serves the emulator with Node on `host:port`. */
 export const layer = (
+  api: HttpApp.Default,
+  control: Service,
+  options: { readonly port: number; readonly host: string; readonly maxBodyBytes: number }
+): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError> =>
+  !Number.isInteger(options.port) || options.port < 0 || options.port > 65535
+    ? Layer.fail(
+      new HttpServerError.ServeError({
+        cause: new RangeError(`the port must be a whole number from 0 to 65535, got ${options.port}`)
+      })
+    )
+    : serve(api, control, options)
+
+const serve = (
   api: HttpApp.Default,
   control: Service,
   options: { readonly port: number; readonly host: string; readonly maxBodyBytes: number }
