@@ -58,8 +58,10 @@ export const defaultSecretKey = "sk_test_emulator"
 export type StoredInvitation = Model.StoredInvitation
 
 /**
- * A request the emulator received. `headers` are as received with lowercased names, including
- * `authorization` (so specs can check the bearer token; treat the list as secret). `body` is the
+ * A request the emulator received. `headers` are as received with lowercased names, except
+ * `authorization`, which is redacted unless the emulator was built with `logAuthorization: true`:
+ * its scheme, the key's `sk_<env>_` prefix and a short hash that tells keys apart within one
+ * emulator (`Bearer sk_test_…(redacted 1a2b3c4d)`), never the key. `body` is the
  * parsed JSON, or `undefined` when empty or not JSON. `status` is `undefined` when an injected
  * reset dropped the connection; `fault` names the injected fault, if any.
  *
@@ -191,6 +193,9 @@ export class ClerkEmulator extends Context.Tag("@effect-clerk/emulator/ClerkEmul
  * - `maxBodyBytes`: larger bodies get 413; default 1 MiB.
  * - `requestLogSize`: how many received requests `requests` keeps, the most recent ones, so
  *   memory does not grow with traffic; default 1,000. `0` keeps none, `Infinity` keeps all.
+ * - `logAuthorization`: record the `Authorization` header of received requests in full (so a
+ *   spec can check the bearer key); default `false`, which records it redacted. A served
+ *   emulator's `GET /__emulator/requests` then hands the keys to any loopback client.
  *
  * @since 0.1.0
  * @category models
@@ -205,6 +210,7 @@ export interface Options {
   readonly frontendApiUrl?: string | undefined
   readonly maxBodyBytes?: number | undefined
   readonly requestLogSize?: number | undefined
+  readonly logAuthorization?: boolean | undefined
 }
 
 /**
@@ -218,6 +224,8 @@ export interface Emulator {
   readonly control: Service
 }
 
+const defaultMaxBodyBytes = 1024 * 1024
+
 interface Built extends Emulator {
   readonly handle: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Handler.Outcome>
 }
@@ -228,7 +236,9 @@ const build = (options: Options = {}): Effect.Effect<Built> =>
     const store = yield* Store.make(options.frontendApiUrl ?? "https://clerk.emulator.invalid")
     const faults = yield* Faults.make
     const limiter = yield* RateLimit.make(Duration.toMillis(limits?.window ?? "1 hour"))
-    const requests = yield* RequestLog.make(RequestLog.capacityOf(options.requestLogSize))
+    const requests = yield* RequestLog.make(RequestLog.capacityOf(options.requestLogSize), {
+      logAuthorization: options.logAuthorization === true
+    })
     const handle = Handler.make({
       store,
       faults,
@@ -237,7 +247,7 @@ const build = (options: Options = {}): Effect.Effect<Built> =>
       settings: {
         secretKeys: options.secretKeys ?? [defaultSecretKey],
         quotas: limits === undefined ? undefined : { create: limits.create ?? 100, bulk: limits.bulk ?? 25 },
-        maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024
+        maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes
       }
     })
     const controlled = (action: typeof store.accept) => (invitationId: string) =>
@@ -314,7 +324,9 @@ export interface ServerOptions extends Options {
 
 /**
  * Serves a fresh emulator over HTTP with Node, for official SDKs and other processes. Provides the
- * control service and `HttpServer.HttpServer` (read the bound address with `serverUrl`).
+ * control service and `HttpServer.HttpServer` (read the bound address with `serverUrl`). Fails
+ * with `ServeError` when the server cannot listen: a port that is not a whole number from 0 to
+ * 65535, a port in use (`cause.code` `EADDRINUSE`), an address the machine does not have.
  *
  * @since 0.1.0
  * @category layers
@@ -325,20 +337,27 @@ export const layerServer = (
   Layer.unwrapEffect(Effect.map(build(options), ({ app, control }) =>
     Layer.merge(
       Layer.succeed(ClerkEmulator, control),
-      Server.layer(app, control, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" })
+      Server.layer(app, control, {
+        port: options.port ?? 0,
+        host: options.host ?? "127.0.0.1",
+        maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes
+      })
     )))
+
+/** A host to connect to for a bound one: the wildcard addresses are not, their loopback is. */
+const reachable = (hostname: string) =>
+  hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "::" || hostname === "::ffff:0.0.0.0" ? "::1" : hostname
 
 /**
  * The base URL of a served emulator, e.g. `http://127.0.0.1:4010` (no `/v1`): the `apiUrl` to
- * give an SDK.
+ * give an SDK. A server bound to every interface (`0.0.0.0`, `::`) is reached on loopback
+ * (`http://127.0.0.1:PORT`, `http://[::1]:PORT`), a URL a client can use.
  *
  * @since 0.1.0
  * @category accessors
  */
-export const serverUrl: Effect.Effect<string, never, HttpServer.HttpServer> = HttpServer.addressWith((address) =>
-  Effect.succeed(
-    address._tag === "UnixAddress"
-      ? `unix:${address.path}`
-      : `http://${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${address.port}`
-  )
-)
+export const serverUrl: Effect.Effect<string, never, HttpServer.HttpServer> = HttpServer.addressWith((address) => {
+  if (address._tag === "UnixAddress") return Effect.succeed(`unix:${address.path}`)
+  const host = reachable(address.hostname)
+  return Effect.succeed(`http://${host.includes(":") ? `[${host}]` : host}:${address.port}`)
+})

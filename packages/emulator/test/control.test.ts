@@ -68,7 +68,7 @@ describe("control service", () => {
       assert.isUndefined(list?.body)
       assert.deepStrictEqual([missing?.path, missing?.status], ["/v1/nowhere", 404])
       assert.isUndefined(missing?.fault)
-    }).pipe(withEmulator()))
+    }).pipe(withEmulator({ logAuthorization: true })))
 
   it.effect("reset clears invitations, users, requests, faults and quotas", () =>
     Effect.gen(function*() {

@@ -1,7 +1,8 @@
 /** The request log keeps the most recent `requestLogSize` requests, in arrival order. */
 import { assert, describe, it } from "@effect/vitest"
+import { HttpClientRequest } from "@effect/platform"
 import { Effect } from "effect"
-import { control, get, withEmulator } from "./utils.js"
+import { auth, base, control, get, send, withEmulator } from "./utils.js"
 
 /** Sends `count` lists tagged `n=<from + i>`. */
 const lists = (count: number, from = 0) =>
@@ -57,4 +58,29 @@ describe("request log", () => {
       yield* lists(3, 12)
       assert.deepStrictEqual(yield* kept, [12, 13, 14])
     }).pipe(withEmulator({ requestLogSize: 3 })))
+
+  it.effect("redacts Authorization by default: scheme, key prefix and a hash that tells keys apart", () =>
+    Effect.gen(function*() {
+      const emulator = yield* control
+      const list = (key: string) => send(HttpClientRequest.get(`${base}/invitations`).pipe(auth(key)))
+      yield* list("sk_test_emulator")
+      yield* list("sk_test_emulator")
+      yield* list("sk_live_other")
+      yield* send(HttpClientRequest.get(`${base}/invitations`).pipe(HttpClientRequest.setHeader("authorization", "not-a-bearer")))
+      const [first, second, other, odd] = (yield* emulator.requests).map((r) => String(r.headers["authorization"]))
+      assert.match(String(first), /^Bearer sk_test_…\(redacted [0-9a-f]{8}\)$/)
+      assert.strictEqual(first, second)
+      assert.match(String(other), /^Bearer sk_live_…\(redacted [0-9a-f]{8}\)$/)
+      assert.notStrictEqual(first?.slice(-9), other?.slice(-9))
+      assert.match(String(odd), /^…\(redacted [0-9a-f]{8}\)$/)
+      const everything = JSON.stringify(yield* emulator.requests)
+      for (const secret of ["sk_test_emulator", "sk_live_other", "not-a-bearer"]) assert.notInclude(everything, secret)
+    }).pipe(withEmulator({ secretKeys: ["sk_test_emulator", "sk_live_other"] })))
+
+  it.effect("logAuthorization: true records the header in full", () =>
+    Effect.gen(function*() {
+      yield* get("/invitations")
+      const [request] = yield* Effect.flatMap(control, (emulator) => emulator.requests)
+      assert.strictEqual(request?.headers["authorization"], "Bearer sk_test_emulator")
+    }).pipe(withEmulator({ logAuthorization: true })))
 })

@@ -1,7 +1,7 @@
 /** The emulator over real HTTP: control endpoints, hardening, dropped connections. */
-import { HttpServerRequest } from "@effect/platform"
+import { HttpServer, HttpServerRequest } from "@effect/platform"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import { ClerkEmulator } from "../src/index.js"
@@ -9,6 +9,7 @@ import * as Server from "../src/internal/server.js"
 import { array, record } from "./utils.js"
 
 const headers = { authorization: "Bearer sk_test_emulator", "content-type": "application/json" }
+const json = { "content-type": "application/json" }
 
 const call = (path: string, init: RequestInit = {}) =>
   Effect.flatMap(ClerkEmulator.serverUrl, (url) =>
@@ -79,7 +80,7 @@ layer(ClerkEmulator.layerServer({ maxBodyBytes: 1024 * 1024 }), { excludeTestSer
     Effect.gen(function*() {
       yield* reset
       const post = (path: string, body?: unknown) =>
-        call(path, body === undefined ? { method: "POST" } : { method: "POST", body: JSON.stringify(body) })
+        call(path, body === undefined ? { method: "POST" } : { method: "POST", headers: json, body: JSON.stringify(body) })
       assert.strictEqual((yield* post("/__emulator/users", { email_address: "user@example.com" })).status, 200)
       const taken = yield* call("/v1/invitations", {
         method: "POST",
@@ -111,7 +112,7 @@ layer(ClerkEmulator.layerServer({ maxBodyBytes: 1024 * 1024 }), { excludeTestSer
   it.effect("POST /__emulator/seed inserts generated invitations; bad bodies are 400", () =>
     Effect.gen(function*() {
       yield* reset
-      const seed = (body: unknown) => call("/__emulator/seed", { method: "POST", body: JSON.stringify(body) })
+      const seed = (body: unknown) => call("/__emulator/seed", { method: "POST", headers: json, body: JSON.stringify(body) })
       assert.strictEqual((yield* seed({ count: 1_000 })).status, 200)
       assert.strictEqual((yield* seed({ count: 5, status: "revoked", email_prefix: "old.team-" })).status, 200)
       const page = yield* call("/v1/invitations?paginated=true&limit=2&offset=998&order_by=created_at", { headers })
@@ -175,5 +176,31 @@ describe("control endpoint access", () => {
         remote("/v1/invitations", { headers: { authorization: "Bearer sk_test_emulator" } })
       )
       assert.strictEqual(api.status, 200)
+    }))
+})
+
+describe("layerServer addresses", () => {
+  it.effect("bound to 0.0.0.0, serverUrl is a reachable loopback URL", () =>
+    Effect.gen(function*() {
+      const url = yield* ClerkEmulator.serverUrl
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/)
+      const reply = yield* call("/v1/invitations", { headers })
+      assert.strictEqual(reply.status, 200)
+    }).pipe(Effect.provide(ClerkEmulator.layerServer({ host: "0.0.0.0" }))), { timeout: 10_000 })
+
+  it.effect("bound to ::, serverUrl reaches [::1]", () =>
+    Effect.gen(function*() {
+      const server = HttpServer.make({ serve: () => Effect.void, address: { _tag: "TcpAddress", hostname: "::", port: 4010 } })
+      const url = yield* Effect.provideService(ClerkEmulator.serverUrl, HttpServer.HttpServer, server)
+      assert.strictEqual(url, "http://[::1]:4010")
+    }))
+
+  it.effect("a port that is not a whole number from 0 to 65535 is a ServeError, not a defect", () =>
+    Effect.gen(function*() {
+      for (const port of [70_000, -1, 1.5, Number.NaN]) {
+        const error = yield* Effect.flip(Effect.scoped(Layer.build(ClerkEmulator.layerServer({ port }))))
+        assert.strictEqual(error._tag, "ServeError", String(port))
+        assert.include(String(error.cause), "0 to 65535")
+      }
     }))
 })

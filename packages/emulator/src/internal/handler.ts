@@ -105,7 +105,8 @@ const checkVersion = (header: string | undefined, query: ReadonlyArray<string>) 
   return Either.left(ClerkErrors.apiVersionInvalid(`unsupported version ${JSON.stringify(version)}.`))
 }
 
-interface Body {
+/** A request body read up to a limit. */
+export interface Body {
   readonly bytes: Uint8Array
   readonly tooLarge: boolean
 }
@@ -114,7 +115,7 @@ interface Body {
  * Reads at most `max` bytes; a longer body is drained (so the client can read the 413 rather than
  * a reset) and reported too large. A declared `content-length` over `max` is refused unread.
  */
-const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Effect.Effect<Body> => {
+export const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Effect.Effect<Body> => {
   const declared = Number(request.headers["content-length"] ?? "0")
   if (Number.isFinite(declared) && declared > max) return Effect.succeed({ bytes: new Uint8Array(), tooLarge: true })
   return request.stream.pipe(

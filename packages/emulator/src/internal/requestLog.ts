@@ -3,9 +3,15 @@
  * the emulator's memory does not grow with its traffic. Recording is O(1); reading copies the
  * kept requests out in arrival order.
  *
+ * Unless told to keep it, the log never holds an `Authorization` value: it keeps the scheme, the
+ * key's `sk_<env>_` prefix and a short keyed hash (`Bearer sk_test_…(redacted 1a2b3c4d)`), enough
+ * to tell keys apart within one emulator, never enough to recover or test a key outside it (the
+ * hash key is drawn per log).
+ *
  * @internal
  */
 import * as Effect from "effect/Effect"
+import { createHmac, randomBytes } from "node:crypto"
 import type * as Model from "./model.js"
 
 /** The requests an emulator keeps. */
@@ -26,15 +32,37 @@ export const capacityOf = (size: number | undefined): number => {
   return value >= 0 ? Math.floor(value) : 0
 }
 
-/** Builds an empty log that keeps at most `capacity` requests (see `capacityOf`). */
-export const make = (capacity: number): Effect.Effect<RequestLog> =>
+/** Replaces an `Authorization` value by its scheme, the key's `sk_<env>_` prefix and a keyed hash. */
+export const redactAuthorization = (hashKey: Uint8Array) => (value: string): string => {
+  const parts = /^(\S+)\s+(\S+)$/.exec(value.trim())
+  const scheme = parts?.[1]
+  const token = parts?.[2] ?? value
+  const prefix = /^sk_[a-z]+_/i.exec(token)?.[0] ?? ""
+  const hash = createHmac("sha256", hashKey).update(token).digest("hex").slice(0, 8)
+  return `${scheme === undefined ? "" : `${scheme} `}${prefix}…(redacted ${hash})`
+}
+
+/**
+ * Builds an empty log that keeps at most `capacity` requests (see `capacityOf`), with the
+ * `Authorization` header redacted unless `logAuthorization` is true.
+ */
+export const make = (capacity: number, options: { readonly logAuthorization: boolean }): Effect.Effect<RequestLog> =>
   Effect.sync(() => {
+    const redact = redactAuthorization(randomBytes(32))
+    const stored = (request: Model.ReceivedRequest): Model.ReceivedRequest => {
+      const authorization = request.headers["authorization"]
+      return options.logAuthorization || authorization === undefined
+        ? request
+        : { ...request, headers: { ...request.headers, authorization: redact(authorization) } }
+    }
     let kept: Array<Model.ReceivedRequest> = []
     // when full, the index of the oldest kept request (the next one overwritten)
     let oldest = 0
     return {
-      record: (request) =>
+      record: (received) =>
         Effect.sync(() => {
+          if (capacity === 0) return
+          const request = stored(received)
           if (kept.length < capacity) {
             kept.push(request)
           } else if (capacity > 0) {

@@ -2,7 +2,11 @@
  * The emulator over real HTTP (Node), and its control endpoints.
  *
  * Everything outside `/__emulator` goes to the emulated API. The control endpoints answer only
- * requests from loopback addresses (127.0.0.0/8, ::1, ::ffff:127.x); anyone else gets 403:
+ * requests from loopback addresses (127.0.0.0/8, ::1, ::ffff:127.x) addressed to a loopback host
+ * (`Host` 127.0.0.0/8, `localhost` or `[::1]`, any port) with no foreign `Origin` (403 otherwise),
+ * whose bodies are `Content-Type: application/json` (415 otherwise) of at most `maxBodyBytes`
+ * (413 otherwise); see `controlAccess.ts`. A bad body is 400 with one line per problem in
+ * `issues`; an invitation id that is not valid percent-encoding is 400.
  *
  * | method + path | body | effect |
  * |---|---|---|
@@ -22,19 +26,21 @@
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServer from "@effect/platform/HttpServer"
-import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Http from "node:http"
 import type { Service } from "../ClerkEmulator.js"
-import * as Seed from "./seed.js"
 import * as Fault from "../Fault.js"
+import * as ControlAccess from "./controlAccess.js"
+import * as Handler from "./handler.js"
+import * as Seed from "./seed.js"
 
 const Route = Schema.Literal("create", "bulk", "list", "revoke", "*")
 
@@ -83,30 +89,76 @@ const ChaosBody = Schema.Struct({
 const UserBody = Schema.Struct({ email_address: Schema.String })
 
 /** Whether a remote address is a loopback address. */
-export const isLoopback = (address: Option.Option<string>): boolean =>
-  Option.match(address, {
-    onNone: () => false,
-    onSome: (a) => a === "::1" || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(a)
-  })
+export const isLoopback = ControlAccess.isLoopback
+
+/** What the control endpoints need to know of the emulator's settings. */
+export interface ControlSettings {
+  /** Larger control bodies get 413, as the API's do. */
+  readonly maxBodyBytes: number
+}
+
+const defaultControlSettings: ControlSettings = { maxBodyBytes: 1024 * 1024 }
 
 const reply = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status })
 
-const decoded = <A, I, E>(schema: Schema.Schema<A, I>, use: (value: A) => Effect.Effect<void, E>) =>
-  HttpServerRequest.schemaBodyJson(schema).pipe(
-    Effect.flatMap(use),
-    Effect.as(reply(200, { ok: true })),
-    Effect.catchAll((error) => Effect.succeed(reply(400, { error: String(error) })))
-  )
+const decodeJson = Schema.decodeUnknownEither(Schema.parseJson())
 
-const controlApp = (control: Service, request: HttpServerRequest.HttpServerRequest, path: string) => {
-  if (!isLoopback(request.remoteAddress)) {
-    return Effect.succeed(reply(403, { error: "the emulator control endpoints answer loopback clients only" }))
+/** Reads a control body (capped), parses it as JSON and decodes it; a bad one is 400 with one line per problem. */
+const decoded = <A, I, E>(
+  request: HttpServerRequest.HttpServerRequest,
+  settings: ControlSettings,
+  schema: Schema.Schema<A, I>,
+  use: (value: A) => Effect.Effect<void, E>
+) => {
+  const decode = Schema.decodeUnknownEither(schema, { errors: "all" })
+  return Effect.flatMap(Handler.readBody(request, settings.maxBodyBytes), (body) => {
+    if (body.tooLarge) {
+      return Effect.succeed(reply(413, { error: `control request bodies are limited to ${settings.maxBodyBytes} bytes` }))
+    }
+    const text = new TextDecoder().decode(body.bytes)
+    if (text.trim() === "") return Effect.succeed(reply(400, { error: "this control endpoint needs a JSON body" }))
+    const json = decodeJson(text)
+    if (Either.isLeft(json)) return Effect.succeed(reply(400, { error: "the body is not valid JSON" }))
+    const value = decode(json.right)
+    if (Either.isLeft(value)) {
+      const issues = ControlAccess.issueLines(value.left)
+      return Effect.succeed(reply(400, { error: `invalid body: ${issues.join("; ")}`, issues }))
+    }
+    return use(value.right).pipe(
+      Effect.as(reply(200, { ok: true })),
+      Effect.catchAll((error) => Effect.succeed(reply(400, { error: String(error) })))
+    )
+  })
+}
+
+const decodeId = (segment: string): Either.Either<string, string> => {
+  try {
+    return Either.right(decodeURIComponent(segment))
+  } catch {
+    return Either.left(`the invitation id ${JSON.stringify(segment)} is not valid percent-encoding`)
   }
+}
+
+const controlApp = (
+  control: Service,
+  request: HttpServerRequest.HttpServerRequest,
+  path: string,
+  settings: ControlSettings
+) => {
+  const refused = ControlAccess.refusal({
+    remoteAddress: request.remoteAddress,
+    headers: request.headers,
+    url: request.url,
+    hasBody: ControlAccess.announcesBody(request.headers)
+  })
+  if (refused !== undefined) return Effect.succeed(reply(refused.status, { error: refused.error }))
   const invitation = /^\/__emulator\/invitations\/([^/]+)\/(accept|expire)$/.exec(path)
-  const id = invitation?.[1]
-  if (request.method === "POST" && id !== undefined) {
+  const segment = invitation?.[1]
+  if (request.method === "POST" && segment !== undefined) {
+    const id = decodeId(segment)
+    if (Either.isLeft(id)) return Effect.succeed(reply(400, { error: id.left }))
     const action = invitation?.[2] === "accept" ? control.accept : control.expire
-    return action(decodeURIComponent(id)).pipe(
+    return action(id.right).pipe(
       Effect.as(reply(200, { ok: true })),
       Effect.catchTag("EmulatorError", (error) =>
         Effect.succeed(reply(error.reason === "NotFound" ? 404 : 409, { error: error.message })))
@@ -116,18 +168,18 @@ const controlApp = (control: Service, request: HttpServerRequest.HttpServerReque
     case "POST /__emulator/reset":
       return Effect.as(control.reset, reply(200, { ok: true }))
     case "POST /__emulator/users":
-      return decoded(UserBody, (body) => control.seedUser(body.email_address))
+      return decoded(request, settings, UserBody, (body) => control.seedUser(body.email_address))
     case "POST /__emulator/seed":
-      return decoded(Seed.SeedBody, (body) =>
+      return decoded(request, settings, Seed.SeedBody, (body) =>
         control.seed({
           count: body.count,
           ...(body.status === undefined ? {} : { status: body.status }),
           ...(body.email_prefix === undefined ? {} : { emailPrefix: body.email_prefix })
         }))
     case "POST /__emulator/faults":
-      return decoded(FaultsBody, (body) => control.injectFaults(body.route, toFault(body.fault), body.times))
+      return decoded(request, settings, FaultsBody, (body) => control.injectFaults(body.route, toFault(body.fault), body.times))
     case "POST /__emulator/chaos":
-      return decoded(ChaosBody, (body) =>
+      return decoded(request, settings, ChaosBody, (body) =>
         control.injectChaos({
           rate: body.rate,
           faults: body.faults.map(toFault),
@@ -143,12 +195,28 @@ const controlApp = (control: Service, request: HttpServerRequest.HttpServerReque
   }
 }
 
+/** The path of a request target, or `undefined` when it is not a URL (say `//`). */
+const pathOf = (url: string): string | undefined => {
+  try {
+    return new URL(url, "http://emulator.invalid").pathname
+  } catch {
+    return undefined
+  }
+}
+
 /** The served app: control endpoints under `/__emulator`, the emulated API elsewhere. */
-export const app = (api: HttpApp.Default, control: Service): HttpApp.Default =>
+export const app = (
+  api: HttpApp.Default,
+  control: Service,
+  settings: ControlSettings = defaultControlSettings
+): HttpApp.Default =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const path = new URL(request.url, "http://emulator.invalid").pathname
+    const path = pathOf(request.url)
+    if (path === undefined) {
+      return Effect.succeed(reply(400, { error: `the request target ${JSON.stringify(request.url)} is not a valid URL path` }))
+    }
     return path === "/__emulator" || path.startsWith("/__emulator/")
-      ? controlApp(control, request, path)
+      ? controlApp(control, request, path, settings)
       : api
   })
 
@@ -156,9 +224,22 @@ export const app = (api: HttpApp.Default, control: Service): HttpApp.Default =>
 export const layer = (
   api: HttpApp.Default,
   control: Service,
-  options: { readonly port: number; readonly host: string }
+  options: { readonly port: number; readonly host: string; readonly maxBodyBytes: number }
 ): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError> =>
-  HttpServer.serve(app(api, control)).pipe(
+  !Number.isInteger(options.port) || options.port < 0 || options.port > 65535
+    ? Layer.fail(
+      new HttpServerError.ServeError({
+        cause: new RangeError(`the port must be a whole number from 0 to 65535, got ${options.port}`)
+      })
+    )
+    : serve(api, control, options)
+
+const serve = (
+  api: HttpApp.Default,
+  control: Service,
+  options: { readonly port: number; readonly host: string; readonly maxBodyBytes: number }
+): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError> =>
+  HttpServer.serve(app(api, control, { maxBodyBytes: options.maxBodyBytes })).pipe(
     Layer.provideMerge(
       NodeHttpServer.layer(
         () => Http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16_384 }),
