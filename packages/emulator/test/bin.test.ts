@@ -67,7 +67,7 @@ interface Finished {
 /** Runs the bin to its end with piped output (not a terminal). */
 const runToEnd = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   Effect.acquireUseRelease(
-    Effect.sync(() => spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } })),
+    Effect.sync(() => spawn(process.execPath, node(args), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } })),
     (child) =>
       Effect.promise(() =>
         new Promise<Finished>((resolve) => {
@@ -142,7 +142,7 @@ describe("clerk-emulator as a command", () => {
   it.effect("--host 0.0.0.0 prints a reachable loopback URL; --log-authorization keeps keys in the log", () =>
     Effect.acquireUseRelease(
       Effect.sync(() =>
-        spawn(process.execPath, [bin, "--port", "0", "--host", "0.0.0.0", "--log-authorization"], {
+        spawn(process.execPath, node(["--port", "0", "--host", "0.0.0.0", "--log-authorization"]), {
           stdio: ["ignore", "pipe", "ignore"]
         })
       ),
