@@ -16,7 +16,9 @@
  *   `5xx`, unreadable `2xx`). Operations that are not idempotent pass a `reconcile` lookup: after an
  *   ambiguous outcome it runs before anything is sent again, and its find is the result. The lookup
  *   is told when the first attempt left, on Clerk's clock (`Since`): the client learns that clock
- *   from the `Date` header of every answer, kept per layer as an offset from the local clock.
+ *   from the `Date` header of every answer, kept per layer as an offset from the local clock. If
+ *   the lookup itself cannot reach Clerk, the call fails naming its own request, the lookup's
+ *   failure as the cause.
  * - Interrupting a call aborts its HTTP request.
  * - The per-attempt `timeout` covers the request and its body. Over `UndiciHttpClient` the transport
  *   arms it in the request's own promise; over any other client (or one behind a middleware) the
@@ -229,6 +231,18 @@ const readFailure = (response: HttpClientResponse.HttpClientResponse) =>
 
 const isTransient = (status: number) => status === 429 || status >= 500
 
+// A reconcile lookup that could not reach Clerk, as the cause of the call's own error: named, its
+// own cause kept (never the request, which carries the secret).
+const lookupFailed = (error: ClerkRequestError): Error => {
+  const what = error.reason === "Timeout"
+    ? "timed out"
+    : error.reason === "Transport"
+    ? "failed in transport"
+    : `failed (${error.reason})`
+  const detail = error.cause instanceof Error ? `: ${error.cause.message}` : ""
+  return new Error(`the lookup for what it did, ${error.method} ${error.path}, ${what}${detail}`, { cause: error.cause })
+}
+
 /**
  * Builds the shaped client from the `HttpClient` in context.
  *
@@ -334,9 +348,16 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
       let ambiguous = false
       const reconcile = handlers.reconcile
-      // The lookup, told when the first attempt left.
+      // The lookup, told when the first attempt left; a lookup that cannot reach Clerk fails as
+      // this call's request, with the lookup's failure as the cause.
       const find = (found: NonNullable<typeof reconcile>) =>
-        Effect.suspend(() => found.find({ includes: (serverMillis) => serverMillis > serverClock.threshold(startedAt) }))
+        Effect.mapError(
+          Effect.suspend(() => found.find({ includes: (serverMillis) => serverMillis > serverClock.threshold(startedAt) })),
+          (error) =>
+            error instanceof ClerkRequestError && (error.method !== where.method || error.path !== where.path)
+              ? new ClerkRequestError({ reason: error.reason, ...where, cause: lookupFailed(error) })
+              : error
+        )
       const lookUp = (orElse: Effect.Effect<Outcome, RetryableFailure>): Effect.Effect<Outcome, RetryableFailure> =>
         reconcile === undefined || !ambiguous ? orElse : Effect.matchEffect(find(reconcile), {
           onFailure: (error) => Effect.succeed(final(error)),

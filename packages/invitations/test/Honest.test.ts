@@ -20,7 +20,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import { clerkError, invitationJson, invitationsOver, json, makeFakeHttp } from "./utils.js"
+import { clerkError, invitationJson, invitationsOver, json, makeFakeHttp, secret } from "./utils.js"
 
 const stack = (emulator: ClerkEmulator.Options = { rateLimits: false }, client: Partial<ClerkClient.Options> = {}) =>
   Invitations.layer.pipe(
@@ -306,5 +306,33 @@ describe("what the found invitation must match", () => {
       const invitations = yield* invitationsOver(fake.layer, { retry: { times: 1 } })
       const error = yield* settle(Effect.flip(invitations.create({ emailAddress: "ada@example.com", expiresInDays: 7 })))
       assert.strictEqual(error._tag, "DuplicateEmail")
+    }))
+})
+
+describe("an unreachable API", () => {
+  it.effect("create fails naming POST /invitations, the lookup's failure kept as its cause, without the secret", () =>
+    Effect.gen(function*() {
+      const fake = yield* makeFakeHttp(() => "reset")
+      const invitations = yield* invitationsOver(fake.layer, { retry: { times: 1 } })
+      const error = yield* settle(Effect.flip(invitations.create({ emailAddress: "ada@example.com" })))
+      assert.strictEqual(error._tag, "ClerkRequestError")
+      if (error._tag !== "ClerkRequestError") return
+      assert.deepStrictEqual([error.method, error.path, error.reason], ["POST", "/invitations", "Transport"])
+      assert.match(error.message, /^POST \/invitations failed in transport/)
+      assert.include(String(error.cause), "GET /invitations")
+      for (const text of [String(error), JSON.stringify(error), error.message]) assert.notInclude(text, secret)
+      const methods = (yield* Ref.get(fake.requests)).map((r) => r.method)
+      assert.include(methods, "GET")
+    }))
+
+  it.effect("revoke fails naming its own POST, not the lookup", () =>
+    Effect.gen(function*() {
+      const fake = yield* makeFakeHttp(() => "reset")
+      const invitations = yield* invitationsOver(fake.layer, { retry: { times: 1 } })
+      const error = yield* settle(Effect.flip(invitations.revoke("inv_abc")))
+      assert.strictEqual(error._tag, "ClerkRequestError")
+      if (error._tag !== "ClerkRequestError") return
+      assert.deepStrictEqual([error.method, error.path], ["POST", "/invitations/inv_abc/revoke"])
+      assert.match(error.message, /^POST \/invitations\/inv_abc\/revoke failed in transport: the lookup for what it did, GET \/invitations, failed/)
     }))
 })
