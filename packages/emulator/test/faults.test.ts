@@ -145,3 +145,23 @@ describe("requests whose caller gives up", () => {
       assert.strictEqual((yield* stored).length, 1)
     }).pipe(withEmulator()))
 })
+
+describe("the Date header", () => {
+  it.effect("every answer, error, injected status and malformed body included, carries the Clock's time", () =>
+    Effect.gen(function*() {
+      yield* TestClock.adjust("90061500 millis") // 1 day, 1 h, 1 min, 1.5 s after the epoch
+      const at = "Fri, 02 Jan 1970 01:01:01 GMT"
+      const created = yield* create("a@example.com")
+      const duplicate = yield* create("a@example.com")
+      yield* inject("list", Fault.Status({ status: 503 }))
+      const injected = yield* get("/invitations")
+      yield* inject("create", Fault.Malformed())
+      const malformed = yield* create("b@example.com")
+      const unauthorized = yield* get("/invitations/none")
+      assert.deepStrictEqual(
+        [created, duplicate, injected, malformed, unauthorized].map((reply) => [reply.status, reply.headers["date"]]),
+        [[200, at], [400, at], [503, at], [200, at], [404, at]]
+      )
+      assert.strictEqual(record(created.json).created_at, 90061500)
+    }).pipe(withEmulator()))
+})

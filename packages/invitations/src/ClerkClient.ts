@@ -14,7 +14,11 @@
  *   so does one that would end past the `deadline` (2 min): nobody sleeps for an hour by accident.
  * - An outcome is ambiguous when the request may have been performed (transport failure, timeout,
  *   `5xx`, unreadable `2xx`). Operations that are not idempotent pass a `reconcile` lookup: after an
- *   ambiguous outcome it runs before anything is sent again, and its find is the result.
+ *   ambiguous outcome it runs before anything is sent again, and its find is the result. The lookup
+ *   is told when the first attempt left, on Clerk's clock (`Since`): the client learns that clock
+ *   from the `Date` header of every answer, kept per layer as an offset from the local clock. If
+ *   the lookup itself cannot reach Clerk, the call fails naming its own request, the lookup's
+ *   failure as the cause.
  * - Interrupting a call aborts its HTTP request.
  * - The per-attempt `timeout` covers the request and its body. Over `UndiciHttpClient` the transport
  *   arms it in the request's own promise; over any other client (or one behind a middleware) the
@@ -46,6 +50,7 @@ import { readJson } from "./internal/body.js"
 import { AttemptTimedOut, executeWithin, isTimedTransport } from "./internal/attemptTimeout.js"
 import { isLive, isTimerDelay, timeoutFail } from "./internal/fast.js"
 import { parseRetryAfter } from "./internal/retryAfter.js"
+import { ServerClock } from "./internal/serverClock.js"
 import { annotateThen } from "./internal/tracing.js"
 import { userAgent } from "./internal/version.js"
 
@@ -106,6 +111,20 @@ export class RetryableFailure extends Data.TaggedClass("RetryableFailure")<{
 }> {}
 
 /**
+ * When a call's first attempt left, as a reconcile lookup needs it: on Clerk's clock, learnt from
+ * the `Date` header of Clerk's answers (the local clock while none was seen), with one second of
+ * tolerance for that header's resolution. Something Clerk stamped 2 s or more before the call
+ * started is never included.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Since {
+  /** Whether an event Clerk stamped at `serverMillis` (epoch ms) may have followed the first attempt. */
+  readonly includes: (serverMillis: number) => boolean
+}
+
+/**
  * How an operation reads the answers to its request.
  *
  * @since 0.1.0
@@ -118,12 +137,13 @@ export interface Handlers<A, E> {
   readonly onFailure: (failed: FailedResponse) => E | CommonError
   /**
    * For requests that must not be performed twice: after an ambiguous outcome, `find` looks for
-   * what the earlier attempt may have done before anything is sent again; a find is the result.
+   * what the earlier attempts may have done before anything is sent again; a find is the result.
    * It runs also when retries end on an ambiguous failure, or on a final error that `when` says
-   * the earlier attempt may have caused (a duplicate of itself, say).
+   * the earlier attempt may have caused (a duplicate of itself, say). `since` says which of Clerk's
+   * timestamps can be the call's doing; read it after the lookup's answer, which teaches the clock.
    */
   readonly reconcile?: {
-    readonly find: Effect.Effect<Option.Option<A>, E | CommonError>
+    readonly find: (since: Since) => Effect.Effect<Option.Option<A>, E | CommonError>
     readonly when: (error: E | CommonError) => boolean
   } | undefined
 }
@@ -211,6 +231,18 @@ const readFailure = (response: HttpClientResponse.HttpClientResponse) =>
 
 const isTransient = (status: number) => status === 429 || status >= 500
 
+// A reconcile lookup that could not reach Clerk, as the cause of the call's own error: named, its
+// own cause kept (never the request, which carries the secret).
+const lookupFailed = (error: ClerkRequestError): Error => {
+  const what = error.reason === "Timeout"
+    ? "timed out"
+    : error.reason === "Transport"
+    ? "failed in transport"
+    : `failed (${error.reason})`
+  const detail = error.cause instanceof Error ? `: ${error.cause.message}` : ""
+  return new Error(`the lookup for what it did, ${error.method} ${error.path}, ${what}${detail}`, { cause: error.cause })
+}
+
 /**
  * Builds the shaped client from the `HttpClient` in context.
  *
@@ -244,6 +276,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const retry = options.retry === false ? undefined : options.retry ?? {}
   const maxWait = Duration.decode(retry?.maxWait ?? "60 seconds")
   const schedule = retry === undefined ? undefined : honourRetryAfter(retry.schedule ?? backoff(retry))
+  // Clerk's clock, from the `Date` of every answer this layer reads.
+  const serverClock = new ServerClock()
 
   const execute = <A, E>(
     request: HttpClientRequest.HttpClientRequest,
@@ -252,6 +286,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     Effect.clockWith((clock) => {
       type Outcome = Either.Either<A, E | CommonError>
       const startedAt = clock.unsafeCurrentTimeMillis()
+      // When the attempt in flight left (local clock), to read its answer's `Date` against.
+      let sentAt = startedAt
       const done = (a: A): Outcome => Either.right(a)
       const final = (error: E | CommonError): Outcome => Either.left(error)
       const query = request.url.indexOf("?")
@@ -263,8 +299,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       ) => new RetryableFailure({ error, ambiguous, retryAfter })
       const deadlineError = () => new ClerkRequestError({ reason: "Timeout", ...where })
 
-      const onResponse = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> =>
-        annotateThen(() => ({ "http.response.status_code": response.status }), classify(response))
+      const onResponse = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> => {
+        serverClock.observe(response.headers["date"], sentAt)
+        return annotateThen(() => ({ "http.response.status_code": response.status }), classify(response))
+      }
       const classify = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> => {
         if (response.status >= 200 && response.status < 300) {
           return Effect.mapBoth(handlers.onSuccess(response), {
@@ -310,8 +348,18 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
       let ambiguous = false
       const reconcile = handlers.reconcile
+      // The lookup, told when the first attempt left; a lookup that cannot reach Clerk fails as
+      // this call's request, with the lookup's failure as the cause.
+      const find = (found: NonNullable<typeof reconcile>) =>
+        Effect.mapError(
+          Effect.suspend(() => found.find({ includes: (serverMillis) => serverMillis > serverClock.threshold(startedAt) })),
+          (error) =>
+            error instanceof ClerkRequestError && (error.method !== where.method || error.path !== where.path)
+              ? new ClerkRequestError({ reason: error.reason, ...where, cause: lookupFailed(error) })
+              : error
+        )
       const lookUp = (orElse: Effect.Effect<Outcome, RetryableFailure>): Effect.Effect<Outcome, RetryableFailure> =>
-        reconcile === undefined || !ambiguous ? orElse : Effect.matchEffect(reconcile.find, {
+        reconcile === undefined || !ambiguous ? orElse : Effect.matchEffect(find(reconcile), {
           onFailure: (error) => Effect.succeed(final(error)),
           onSuccess: Option.match({ onNone: () => orElse, onSome: (a) => Effect.succeed(done(a)) })
         })
@@ -333,7 +381,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           onLeft: (error): Effect.Effect<A, E | CommonError> =>
             ambiguous && reconcile !== undefined && reconcile.when(error)
               ? Effect.flatMap(
-                reconcile.find,
+                find(reconcile),
                 Option.match({ onNone: () => Effect.fail(error), onSome: (a) => Effect.succeed(a) })
               )
               : Effect.fail(error)
@@ -344,7 +392,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const recover = (first: RetryableFailure): Effect.Effect<A, E | CommonError> => {
         ambiguous ||= first.ambiguous
         // A later attempt: the reconcile lookup first when an earlier outcome was ambiguous.
-        const attempt = Effect.suspend(() => lookUp(timed(timeout, attemptTimeout))).pipe(
+        const again = Effect.suspend(() => {
+          sentAt = clock.unsafeCurrentTimeMillis()
+          return timed(timeout, attemptTimeout)
+        })
+        const attempt = Effect.suspend(() => lookUp(again)).pipe(
           Effect.tapError((failure) => Effect.sync(() => (ambiguous ||= failure.ambiguous)))
         )
         const retried: Effect.Effect<Outcome, RetryableFailure> = schedule === undefined

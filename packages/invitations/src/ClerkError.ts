@@ -56,8 +56,9 @@ const traceSuffix = (traceId: string | undefined) => (traceId === undefined ? ""
 /**
  * An invitation could not be created because the email address is taken: an invitation for it is
  * already pending (`400 duplicate_record`), or a user already has it (`422 form_identifier_exists`).
- * After an ambiguous failure the client checks for its own invitation first, so this always means
- * the conflict existed before the call.
+ * After an ambiguous failure the client checks for its own invitation first, so this means an
+ * invitation exists that the call cannot show it made: it existed before the call, or another
+ * caller made it meanwhile.
  *
  * @since 0.1.0
  * @category errors

@@ -40,9 +40,11 @@ import { SlidingWindow } from "./internal/slidingWindow.js"
 /**
  * What happened to one address.
  *
- * - `Invited`: an invitation was created by this run.
+ * - `Invited`: an invitation was created by this run: Clerk answered its request, or, after an
+ *   ambiguous attempt, the one found can only be its own (see `Invitations`); two runs over one
+ *   `Invitations` service never both report one invitation.
  * - `AlreadyInvited`: an invitation was already pending (before the run, or created meanwhile by
- *   someone else); nothing was created.
+ *   someone else), or one exists that the run cannot show it created; nothing was created by it.
  * - `UserExists`: a user has the address (or accepted an invitation); nothing was created.
  * - `DuplicateInput`: the address appeared earlier in the input; it is handled there.
  * - `Invalid`: the params failed validation; nothing was sent.

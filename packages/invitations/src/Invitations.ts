@@ -5,8 +5,14 @@
  *
  * Creates and revokes are exactly-once: after an outcome that may or may not have been performed
  * (connection dropped, timeout, `5xx`, unreadable body), the service looks for what the earlier
- * attempt did before sending again, so a retry never invites twice and a `DuplicateEmail` always
- * means the invitation existed before the call.
+ * attempt did before sending again, so a retry never invites twice. What it finds is the call's
+ * own only when one of the call's attempts could have made it: stamped after the first attempt
+ * left, by Clerk's clock (learnt from the `Date` of Clerk's answers, one second of tolerance for
+ * that header's resolution, so one stamped 2 s or more before the call is never taken); matching
+ * the call's parameters (address, public metadata, lifetime); and not returned to another call of
+ * this service (calls on one address, or revokes of one id, run one at a time). Otherwise the call
+ * gives the honest answer: `DuplicateEmail` (an invitation exists that this call cannot show it
+ * made) or `InvitationNotRevocable AlreadyRevoked`.
  *
  * @since 0.1.0
  */
@@ -21,6 +27,7 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import type { Since } from "./ClerkClient.js"
 import { ClerkClient } from "./ClerkClient.js"
 import type {
   CommonError,
@@ -32,6 +39,7 @@ import { ClerkApiError, fromCreateResponse, fromResponse, fromRevokeResponse, In
 import type { CreateParams, Invitation, InvitationPage, ListParams, StreamParams } from "./Invitation.js"
 import * as I from "./Invitation.js"
 import { readJson } from "./internal/body.js"
+import { addressKey, matchesCreate, Ownership, revokeKey } from "./internal/ownership.js"
 import { type CreateWire, fastCreate } from "./internal/params.js"
 import { annotateThen, withSpan } from "./internal/tracing.js"
 import { isRevokeId } from "./internal/wire.js"
@@ -88,9 +96,11 @@ export interface Service {
 export class Invitations extends Context.Tag("@effect-clerk/invitations/Invitations")<Invitations, Service>() {}
 
 /**
- * How far before a call's start an invitation may be stamped and still be taken as the call's own
- * when reconciling an ambiguous outcome; it absorbs clock skew between this host and Clerk.
+ * How far before a call's start an invitation could be stamped and still be taken as the call's
+ * own, in earlier versions.
  *
+ * @deprecated No longer used: a reconciling call reads Clerk's clock from the `Date` of its answers
+ * and takes only what follows its first attempt (see `ClerkClient.Since`); kept for compatibility.
  * @since 0.1.0
  * @category constants
  */
@@ -156,8 +166,6 @@ const toUrlParams = (params: ListParams): Array<[string, string]> => {
   return urlParams
 }
 
-const sameEmail = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
-
 /**
  * Builds the service from the `ClerkClient` in context.
  *
@@ -166,6 +174,7 @@ const sameEmail = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
  */
 export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(function*() {
   const client = yield* ClerkClient
+  const ownership = new Ownership()
 
   const listPage = (params: ListParams) =>
     client.execute(HttpClientRequest.get("/invitations", { urlParams: toUrlParams(params) }), {
@@ -173,34 +182,61 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
       onFailure: fromResponse
     })
 
-  // The invitations created (or revoked) since `startedAt`, found by what identifies them; under
-  // an app's tracer in a span of its own, so the lookup's request does not annotate the operation's.
+  // The invitation created (or revoked) by one of this call's attempts, if it can only be that:
+  // matching the call, stamped after its first attempt left (`since`, read once the lookup's
+  // answer taught the clock), and not returned to another call of this service (`key`). Under an
+  // app's tracer in a span of its own, so the lookup's request does not annotate the operation's.
   const findFresh = (
     query: string,
     status: "pending" | "revoked",
-    startedAt: number,
-    matches: (invitation: Invitation) => boolean
+    key: string,
+    since: Since,
+    matches: (invitation: Invitation) => boolean,
+    taken: ReadonlySet<string> = new Set()
   ) =>
     withSpan(
       listPage({ query, status, orderBy: "-created_at", limit: 100 }).pipe(
-        Effect.map(({ data }) =>
-          Option.fromNullable(data.find((invitation) =>
-            matches(invitation) &&
-            DateTime.toEpochMillis(status === "pending" ? invitation.createdAt : invitation.updatedAt) >=
-              startedAt - reconcileWindowMillis
-          ))
+        Effect.flatMap(({ data }) =>
+          Effect.clockWith((clock) => {
+            const now = clock.unsafeCurrentTimeMillis()
+            return Effect.succeed(Option.fromNullable(data.find((invitation) =>
+              matches(invitation) &&
+              since.includes(DateTime.toEpochMillis(status === "pending" ? invitation.createdAt : invitation.updatedAt)) &&
+              !taken.has(invitation.id) &&
+              !ownership.claimed(key, invitation.id, now)
+            )))
+          })
         )
       ),
       "Invitations.reconcile",
       { attributes: { "invitations.reconcile.status": status } }
     )
 
-  const findCreated = (emails: ReadonlyArray<string>, startedAt: number) =>
-    Effect.forEach(
-      emails,
-      (email) => findFresh(email, "pending", startedAt, (invitation) => sameEmail(invitation.emailAddress, email)),
-      { concurrency: 4 }
-    ).pipe(Effect.map(Option.all))
+  const findCreated = (wire: ReadonlyArray<CreateWire>, since: Since) =>
+    Effect.suspend(() => {
+      // one invitation per item, even if two items name one address
+      const taken = new Set<string>()
+      return Effect.forEach(
+        wire,
+        (item) =>
+          findFresh(item.email_address, "pending", addressKey(item.email_address), since, (invitation) => matchesCreate(invitation, item), taken)
+            .pipe(Effect.tap((found) =>
+              Effect.sync(() => {
+                if (Option.isSome(found)) taken.add(found.value.id)
+              })
+            )),
+        { concurrency: wire.length > 1 && new Set(wire.map((item) => addressKey(item.email_address))).size === wire.length ? 4 : 1 }
+      ).pipe(Effect.map(Option.all))
+    })
+
+  // Records what a call returns, so no reconciling call of this service takes it again.
+  const claimAll = (invitations: ReadonlyArray<Invitation>, key: (invitation: Invitation) => string) =>
+    Effect.clockWith((clock) =>
+      Effect.sync(() => {
+        const now = clock.unsafeCurrentTimeMillis()
+        for (const invitation of invitations) ownership.claim(key(invitation), invitation.id, now)
+      })
+    )
 
   const isOwnDuplicate = (error: CreateError) => error._tag === "DuplicateEmail" && error.reason === "InvitationPending"
 
@@ -209,20 +245,21 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
   // effect runs, not when it is built; the reconcile lookups only if an ambiguous outcome needs them.
   const create = (params: CreateParams): Effect.Effect<Invitation, CreateError> =>
     withSpan(
-      Effect.flatMap(Effect.mapError(Effect.suspend(() => encodeCreate(params)), invalid("create")), (wire) =>
-        Effect.clockWith((clock) => {
-          const startedAt = clock.unsafeCurrentTimeMillis()
-          return client.execute(HttpClientRequest.post("/invitations").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
+      Effect.flatMap(Effect.mapError(Effect.suspend(() => encodeCreate(params)), invalid("create")), (wire) => {
+        const key = addressKey(wire.email_address)
+        return ownership.exclusive(
+          [key],
+          client.execute(HttpClientRequest.post("/invitations").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
             onSuccess: body(decodeInvitation),
             onFailure: (failed) => fromCreateResponse(failed, [wire.email_address]),
             reconcile: {
-              find: Effect.suspend(() => findCreated([wire.email_address], startedAt)).pipe(
-                Effect.map(Option.map(([invitation]) => invitation))
-              ),
+              find: (since) =>
+                findFresh(wire.email_address, "pending", key, since, (invitation) => matchesCreate(invitation, wire)),
               when: isOwnDuplicate
             }
-          })
-        })),
+          }).pipe(Effect.tap((invitation) => claimAll([invitation], () => key)))
+        )
+      }),
       "Invitations.create"
     )
 
@@ -232,14 +269,14 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
         const emails = wire.map((item) => item.email_address)
         return annotateThen(
           () => ({ "invitations.count": wire.length }),
-          Effect.clockWith((clock) => {
-            const startedAt = clock.unsafeCurrentTimeMillis()
-            return client.execute(HttpClientRequest.post("/invitations/bulk").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
+          ownership.exclusive(
+            emails.map(addressKey),
+            client.execute(HttpClientRequest.post("/invitations/bulk").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
               onSuccess: body(decodeInvitations),
               onFailure: (failed) => fromCreateResponse(failed, emails),
-              reconcile: { find: Effect.suspend(() => findCreated(emails, startedAt)), when: isOwnDuplicate }
-            })
-          })
+              reconcile: { find: (since) => findCreated(wire, since), when: isOwnDuplicate }
+            }).pipe(Effect.tap((created) => claimAll(created, (invitation) => addressKey(invitation.emailAddress))))
+          )
         )
       }),
       "Invitations.createBulk"
@@ -265,21 +302,23 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
 
   // A valid id (the usual case, checked by its pattern) goes straight on; anything else is decoded
   // by the schema, which reports the issue.
-  const revokeValid = (id: string): Effect.Effect<Invitation, RevokeError> =>
-    annotateThen(
+  const revokeValid = (id: string): Effect.Effect<Invitation, RevokeError> => {
+    const key = revokeKey(id)
+    return annotateThen(
       () => ({ "invitation.id": id }),
-      Effect.clockWith((clock) => {
-        const startedAt = clock.unsafeCurrentTimeMillis()
-        return client.execute(HttpClientRequest.post(`/invitations/${encodeURIComponent(id)}/revoke`), {
+      ownership.exclusive(
+        [key],
+        client.execute(HttpClientRequest.post(`/invitations/${encodeURIComponent(id)}/revoke`), {
           onSuccess: body(decodeInvitation),
           onFailure: (failed) => fromRevokeResponse(failed, id),
           reconcile: {
-            find: Effect.suspend(() => findFresh(id, "revoked", startedAt, (invitation) => invitation.id === id)),
+            find: (since) => findFresh(id, "revoked", key, since, (invitation) => invitation.id === id),
             when: (error) => error._tag === "InvitationNotRevocable" && error.reason === "AlreadyRevoked"
           }
-        })
-      })
+        }).pipe(Effect.tap((invitation) => claimAll([invitation], () => key)))
+      )
     )
+  }
 
   const revoke = (invitationId: string): Effect.Effect<Invitation, RevokeError> =>
     withSpan(

@@ -237,11 +237,17 @@ export const make = (deps: Deps) => {
       : route === undefined
       ? yield* ClerkErrors.respond(ClerkErrors.routeNotFound)
       : yield* withFault(fault, operate(route, request, text, params))
+    // Like Clerk (and any HTTP server), every answer carries a `Date`, here from the `Clock`, so a
+    // client can learn the server's clock and a `TestClock` drives it.
+    const date = new Date(yield* Clock.currentTimeMillis).toUTCString()
     const outcome: Outcome = result === "Drop"
       ? { _tag: "Drop" }
       : "malformed" in result
-      ? { _tag: "Respond", response: HttpServerResponse.text(result.malformed, { status: 200, contentType: "application/json" }) }
-      : { _tag: "Respond", response: ClerkErrors.toResponse(result) }
+      ? {
+        _tag: "Respond",
+        response: HttpServerResponse.text(result.malformed, { status: 200, contentType: "application/json", headers: { date } })
+      }
+      : { _tag: "Respond", response: HttpServerResponse.setHeader(ClerkErrors.toResponse(result), "date", date) }
     const received: Model.ReceivedRequest = {
       method: request.method,
       path: url.pathname,
