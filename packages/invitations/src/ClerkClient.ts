@@ -26,6 +26,7 @@
  *
  * @since 0.1.0
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
@@ -33,7 +34,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
@@ -41,15 +42,17 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type { CommonError, FailedResponse } from "./ClerkError.js"
 import { ClerkApiError, ClerkErrorsJson, ClerkRequestError, fromResponse, RateLimited } from "./ClerkError.js"
-import { readJson } from "./internal/body.js"
+import { bufferBody, readJson } from "./internal/body.js"
 import { AttemptTimedOut, executeWithin, isTimedTransport } from "./internal/attemptTimeout.js"
 import { isLive, isTimerDelay, timeoutFail } from "./internal/fast.js"
+import { maxResponseBytesProblem, normaliseApiUrl, secretKeyProblem, whereKeysComeFrom } from "./internal/options.js"
 import { parseRetryAfter } from "./internal/retryAfter.js"
+import { nothingSent } from "./internal/sent.js"
 import { ServerClock } from "./internal/serverClock.js"
 import { annotateThen } from "./internal/tracing.js"
 import { userAgent } from "./internal/version.js"
@@ -74,6 +77,11 @@ export interface RetryOptions {
   readonly maxWait?: Duration.DurationInput | undefined
   /** A replacement for the exponential backoff, fed each retryable failure. */
   readonly schedule?: Schedule.Schedule<unknown, RetryableFailure> | undefined
+  /**
+   * Whether a `Retry-After` within the budget replaces the schedule's delay. Default `true`;
+   * `retryWithoutWaiting` turns it off (a `Retry-After` beyond `maxWait` still fails at once).
+   */
+  readonly honourRetryAfter?: boolean | undefined
 }
 
 /**
@@ -83,9 +91,16 @@ export interface RetryOptions {
  * @category models
  */
 export interface Options {
-  /** The instance's secret key (`sk_live_…`/`sk_test_…`), kept redacted. */
+  /**
+   * The instance's secret key (`sk_live_…`/`sk_test_…`), kept redacted. An empty key, or one with
+   * a space, line break, NUL or other character that cannot be an HTTP header value, fails the
+   * layer with a `ConfigError` (which never shows the key).
+   */
   readonly secretKey: Redacted.Redacted<string>
-  /** Where the Backend API lives. Default `https://api.clerk.com`; `/v1` is appended. */
+  /**
+   * Where the Backend API lives. Default `https://api.clerk.com`; `/v1` is appended (a trailing
+   * `/v1` given here is not doubled). Anything but an http(s) URL fails the layer with a `ConfigError`.
+   */
   readonly apiUrl?: string | undefined
   /** Sent as `Clerk-API-Version`. Default `2026-05-12`. */
   readonly apiVersion?: string | undefined
@@ -95,6 +110,13 @@ export interface Options {
   readonly deadline?: Duration.DurationInput | undefined
   /** The retry policy; `false` sends each request once. */
   readonly retry?: RetryOptions | false | undefined
+  /**
+   * The most bytes read of one response body. Default 4 MiB (`defaultMaxResponseBytes`; a page of
+   * 500 invitations is a few hundred KB). A larger body is not read further: its request is aborted
+   * and the call fails with `ClerkApiError` (`unexpected_response`), as a body that breaks the
+   * contract does. Holds on any `HttpClient`.
+   */
+  readonly maxResponseBytes?: number | undefined
 }
 
 /**
@@ -190,6 +212,69 @@ export const defaultApiUrl = "https://api.clerk.com"
 export const defaultApiVersion = "2026-05-12"
 
 /**
+ * The default `maxResponseBytes`: 4 MiB, about ten times a page of 500 invitations.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultMaxResponseBytes = 4 * 1024 * 1024
+
+/**
+ * The `ClerkApiError` of a redirect: Clerk's API never redirects, so a `3xx` (or the opaque
+ * redirect of a browser `fetch`, status 0) is not followed; its `Location` is in the error.
+ */
+const redirected = (response: HttpClientResponse.HttpClientResponse) => {
+  const location = Option.getOrUndefined(Headers.get(response.headers, "location"))
+  return new ClerkApiError({
+    status: response.status,
+    errors: [{
+      code: "unexpected_redirect",
+      message: "Clerk's Backend API does not redirect; the redirect was not followed",
+      longMessage: location === undefined
+        ? `The server answered ${response.status} without a Location; check apiUrl (a proxy in between?)`
+        : `The server answered ${response.status} to ${location}; check apiUrl (a proxy in between?)`,
+      ...(location === undefined ? {} : { meta: { location } })
+    }]
+  })
+}
+
+const isRedirect = (status: number) => status === 0 || (status >= 300 && status < 400)
+
+// Over `fetch`, redirects are followed unless the request says otherwise: ask for them as they are.
+const noRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(
+    Effect.serviceOption(FetchHttpClient.RequestInit),
+    (init) =>
+      Effect.provideService(effect, FetchHttpClient.RequestInit, {
+        ...Option.getOrUndefined(init),
+        redirect: "manual"
+      })
+  )
+
+/**
+ * Why `options` cannot work, as a `ConfigError` naming the option, or `undefined`: a secret key
+ * that is empty or cannot be a header value (never shown), an `apiUrl` that is not an http(s) URL,
+ * a `maxResponseBytes` that is not a positive count.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const checkOptions = (options: Options): ConfigError.ConfigError | undefined => {
+  // A key that cannot be a header value would otherwise be echoed by `fetch` in its error, or
+  // retried as a transport failure although nothing was sent.
+  const keyProblem = secretKeyProblem(Redacted.value(options.secretKey))
+  if (keyProblem !== undefined) {
+    return ConfigError.InvalidData(["secretKey"], `the secret key ${keyProblem}: ${whereKeysComeFrom}`)
+  }
+  const apiUrl = normaliseApiUrl(options.apiUrl ?? defaultApiUrl)
+  if (Either.isLeft(apiUrl)) return ConfigError.InvalidData(["apiUrl"], `apiUrl ${apiUrl.left}`)
+  const bytesProblem = maxResponseBytesProblem(options.maxResponseBytes ?? defaultMaxResponseBytes)
+  return bytesProblem === undefined
+    ? undefined
+    : ConfigError.InvalidData(["maxResponseBytes"], `maxResponseBytes ${bytesProblem}`)
+}
+
+/**
  * The exponential backoff of Clerk's own spec (500 ms, ×1.5, at most 60 s), jittered, for `times`
  * retries: the default schedule, exported to build on.
  *
@@ -202,6 +287,21 @@ export const backoff = (options: RetryOptions = {}): Schedule.Schedule<unknown, 
     Schedule.jittered,
     Schedule.intersect(Schedule.recurs(options.times ?? 5))
   )
+
+/**
+ * Retries as the default policy does (same failures, same count, same reconcile lookups), without
+ * waiting between attempts, and without sleeping for a `Retry-After`. For specs: under
+ * `it.effect` time is a `TestClock`, which never moves by itself, so a retry that waits (after an
+ * emulator `Fault`, say) would hang the spec; with this preset it runs in milliseconds.
+ * `ClerkClient.layer({ secretKey, retry: ClerkClient.retryWithoutWaiting })`.
+ *
+ * @since 0.1.0
+ * @category retry
+ */
+export const retryWithoutWaiting: RetryOptions = {
+  schedule: Schedule.recurs(5),
+  honourRetryAfter: false
+}
 
 const honourRetryAfter = (schedule: Schedule.Schedule<unknown, RetryableFailure>) =>
   Schedule.identity<RetryableFailure>().pipe(
@@ -250,7 +350,13 @@ const lookupFailed = (error: ClerkRequestError): Error => {
  * @category constructors
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
-  const base = `${(options.apiUrl ?? defaultApiUrl).replace(/\/+$/, "")}/v1`
+  // Options that cannot work are found here, once. `make` and `layer` cannot fail (their type
+  // says so), so their client refuses every call with a typed error and sends nothing;
+  // `layerConfig` fails to build instead.
+  const problem = checkOptions(options)
+  const apiUrl = problem === undefined ? normaliseApiUrl(options.apiUrl ?? defaultApiUrl) : Either.right(defaultApiUrl)
+  const base = `${Either.getOrElse(apiUrl, () => defaultApiUrl)}/v1`
+  const maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes
   // Every request shares these headers: computed once, applied in one step per request.
   const shared = HttpClientRequest.get("").pipe(
     HttpClientRequest.bearerToken(options.secretKey),
@@ -275,15 +381,31 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const firstTimeout = deadlineFirst ? deadline : timeout
   const retry = options.retry === false ? undefined : options.retry ?? {}
   const maxWait = Duration.decode(retry?.maxWait ?? "60 seconds")
-  const schedule = retry === undefined ? undefined : honourRetryAfter(retry.schedule ?? backoff(retry))
   // Clerk's clock, from the `Date` of every answer this layer reads.
   const serverClock = new ServerClock()
+  const schedule = retry === undefined
+    ? undefined
+    : retry.honourRetryAfter === false
+    ? (retry.schedule ?? backoff(retry))
+    : honourRetryAfter(retry.schedule ?? backoff(retry))
+
+  const refuse = (request: HttpClientRequest.HttpClientRequest, problem: ConfigError.ConfigError) => {
+    const query = request.url.indexOf("?")
+    return Effect.fail(
+      new ClerkRequestError({
+        reason: problem._op === "InvalidData" && problem.path[0] === "apiUrl" ? "InvalidUrl" : "Encode",
+        method: request.method,
+        path: query === -1 ? request.url : request.url.slice(0, query),
+        cause: new Error(`the client's options are invalid, ${problem.message}`)
+      })
+    )
+  }
 
   const execute = <A, E>(
     request: HttpClientRequest.HttpClientRequest,
     handlers: Handlers<A, E>
   ): Effect.Effect<A, E | CommonError> =>
-    Effect.clockWith((clock) => {
+    problem !== undefined ? refuse(request, problem) : Effect.clockWith((clock) => {
       type Outcome = Either.Either<A, E | CommonError>
       const startedAt = clock.unsafeCurrentTimeMillis()
       // When the attempt in flight left (local clock), to read its answer's `Date` against.
@@ -303,7 +425,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         serverClock.observe(response.headers["date"], sentAt)
         return annotateThen(() => ({ "http.response.status_code": response.status }), classify(response))
       }
-      const classify = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> => {
+      // Every body is read within `maxResponseBytes` before anything looks at it; a redirect is
+      // final (nothing was done where it pointed, and it is not followed).
+      const classify = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> =>
+        Effect.flatMap(bufferBody(response, maxResponseBytes), classifyRead)
+      const classifyRead = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> => {
+        if (isRedirect(response.status)) return Effect.succeed(final(redirected(response)))
         if (response.status >= 200 && response.status < 300) {
           return Effect.mapBoth(handlers.onSuccess(response), {
             onFailure: (error) => retryable(error, true),
@@ -318,15 +445,18 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             : Effect.succeed(final(error))
         })
       }
+      // A connection that was never made (refused, unknown host) performed nothing: not ambiguous.
       const onRequestError = (error: HttpClientError.HttpClientError): Effect.Effect<Outcome, RetryableFailure> =>
         error._tag === "RequestError" && error.reason !== "Transport"
           ? Effect.succeed(final(new ClerkRequestError({ reason: error.reason, ...where, cause: error.cause })))
-          : Effect.fail(retryable(new ClerkRequestError({ reason: "Transport", ...where, cause: error.cause }), true))
+          : Effect.fail(
+            retryable(new ClerkRequestError({ reason: "Transport", ...where, cause: error.cause }), !nothingSent(error.cause))
+          )
 
       // One attempt, without its timer: Right(a) success, Left(e) a final error; a RetryableFailure
       // may pass if tried again.
       const prepared = prepare(request)
-      const send: Effect.Effect<Outcome, RetryableFailure> = Effect.matchEffect(untraced.execute(prepared), {
+      const send: Effect.Effect<Outcome, RetryableFailure> = Effect.matchEffect(noRedirects(untraced.execute(prepared)), {
         onFailure: onRequestError,
         onSuccess: onResponse
       })
@@ -432,7 +562,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 })
 
 /**
- * Provides the shaped Clerk client from explicit options; requires an `HttpClient`.
+ * Provides the shaped Clerk client from explicit options; requires an `HttpClient`. This layer
+ * cannot fail: options that cannot work (`checkOptions`: a secret key that is empty or cannot be a
+ * header value, an `apiUrl` that is not an http(s) URL, a `maxResponseBytes` that is not a
+ * positive count) give a client that sends nothing and fails every call at once with
+ * `ClerkRequestError` (`Encode`, or `InvalidUrl` for the URL) saying why, never showing the key.
+ * To fail when the layer is built instead, use `layerConfig` (`Config.succeed` takes plain values).
  *
  * @since 0.1.0
  * @category layers
@@ -441,16 +576,64 @@ export const layer = (options: Options): Layer.Layer<ClerkClient, never, HttpCli
   Layer.effect(ClerkClient, make(options))
 
 /**
+ * `CLERK_SECRET_KEY`, redacted and required: a missing one says what to set and where keys come
+ * from; an empty one, or one that cannot be a header value, is refused without being shown.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const secretKeyConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("CLERK_SECRET_KEY").pipe(
+  Config.option,
+  Config.mapOrFail((key) => {
+    if (Option.isNone(key)) {
+      return Either.left(
+        ConfigError.MissingData(
+          ["CLERK_SECRET_KEY"],
+          `Set CLERK_SECRET_KEY to your Clerk instance's secret key: ${whereKeysComeFrom}`
+        )
+      )
+    }
+    const problem = secretKeyProblem(Redacted.value(key.value))
+    return problem === undefined
+      ? Either.right(key.value)
+      : Either.left(ConfigError.InvalidData([], `CLERK_SECRET_KEY ${problem}: ${whereKeysComeFrom}`))
+  })
+)
+
+/**
+ * `CLERK_API_URL`, optional: an http(s) URL (a trailing `/v1` is accepted); anything else is
+ * refused with a message naming the variable.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const apiUrlConfig: Config.Config<string | undefined> = Config.string("CLERK_API_URL").pipe(
+  Config.option,
+  Config.mapOrFail((url) =>
+    Option.isNone(url)
+      ? Either.right(undefined)
+      : Either.mapLeft(normaliseApiUrl(url.value), (problem) => ConfigError.InvalidData([], `CLERK_API_URL ${problem}`))
+  )
+)
+
+/**
  * Provides the shaped Clerk client from configuration: by default `CLERK_SECRET_KEY` (redacted,
- * required) and `CLERK_API_URL` (optional).
+ * required, `secretKeyConfig`) and `CLERK_API_URL` (optional, `apiUrlConfig`). Bad values fail the
+ * layer with a `ConfigError` naming the variable, before any request.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
   config: Config.Config.Wrap<Options> = {
-    secretKey: Config.redacted("CLERK_SECRET_KEY"),
-    apiUrl: Config.string("CLERK_API_URL").pipe(Config.withDefault(undefined))
+    secretKey: secretKeyConfig,
+    apiUrl: apiUrlConfig
   }
 ): Layer.Layer<ClerkClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(ClerkClient, Effect.flatMap(Config.unwrap(config), make))
+  Layer.effect(
+    ClerkClient,
+    Effect.flatMap(Config.unwrap(config), (options) => {
+      const problem = checkOptions(options)
+      return problem === undefined ? make(options) : Effect.fail(problem)
+    })
+  )

@@ -10,6 +10,7 @@
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { nothingSent } from "./internal/sent.js"
 
 /**
  * One entry of Clerk's `errors` array, camelCase (`long_message` becomes `longMessage`).
@@ -123,17 +124,24 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
 
 /**
  * Clerk's rate limit was hit (`429`) and the retries gave up, or its `Retry-After` lies beyond the
- * wait budget. `retryAfter` says how long Clerk asked to wait.
+ * wait budget. `retryAfter` says how long Clerk asked to wait. When Clerk's answer carried no
+ * readable `Retry-After` (none, or garbage such as `-5` or `1e12`), the wait is unknown:
+ * `retryAfterKnown` is `false` and `retryAfter` is only the client's guess, `defaultRetryAfter`.
  *
  * @since 0.1.0
  * @category errors
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   retryAfter: Schema.DurationFromSelf,
+  retryAfterKnown: Schema.optionalWith(Schema.Boolean, { default: () => true }),
   traceId: Schema.optional(Schema.String)
 }) {
   override get message(): string {
-    return `Clerk's rate limit was reached: retry after ${Duration.format(this.retryAfter)}${traceSuffix(this.traceId)}`
+    return this.retryAfterKnown
+      ? `Clerk's rate limit was reached: retry after ${Duration.format(this.retryAfter)}${traceSuffix(this.traceId)}`
+      : `Clerk's rate limit was reached; it said no readable Retry-After, so the wait is unknown (${
+        Duration.format(this.retryAfter)
+      } is a guess)${traceSuffix(this.traceId)}`
   }
 }
 
@@ -173,7 +181,9 @@ export class ClerkApiError extends Schema.TaggedError<ClerkApiError>()("ClerkApi
 
 /**
  * Clerk could not be reached or did not answer in time (after retries): `reason` says which, and
- * `cause` keeps the underlying error (never the request, which carries the secret).
+ * `cause` keeps the underlying error (never the request, which carries the secret). The message
+ * says "outcome unknown" only when the request may have reached Clerk: not for `InvalidUrl` or
+ * `Encode` (nothing was sent), nor for a connection that was never made (refused, unknown host).
  *
  * @since 0.1.0
  * @category errors
@@ -187,7 +197,12 @@ export class ClerkRequestError extends Schema.TaggedError<ClerkRequestError>()("
   override get message(): string {
     const what = this.reason === "Timeout" ? "timed out" : this.reason === "Transport" ? "failed in transport" : `failed (${this.reason})`
     const detail = this.cause instanceof Error ? `: ${this.cause.message}` : ""
-    return `${this.method} ${this.path} ${what}${detail}. The outcome is unknown if the request was sent.`
+    const outcome = this.reason === "InvalidUrl" || this.reason === "Encode"
+      ? "Nothing was sent."
+      : this.reason === "Transport" && nothingSent(this.cause)
+      ? "Nothing was sent: the connection was never made."
+      : "The outcome is unknown if the request was sent."
+    return `${this.method} ${this.path} ${what}${detail}. ${outcome}`
   }
 }
 
@@ -260,6 +275,7 @@ export const fromResponse = (response: FailedResponse): CommonError => {
   if (status === 429) {
     return new RateLimited({
       retryAfter: Option.getOrElse(response.retryAfter, () => defaultRetryAfter),
+      retryAfterKnown: Option.isSome(response.retryAfter),
       traceId: body.traceId
     })
   }

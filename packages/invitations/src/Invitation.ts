@@ -135,7 +135,9 @@ export const EpochMillis = Schema.Number.pipe(
 
 /**
  * An invitation as Clerk's JSON carries it (the `Invitation` schema of the official spec).
- * Fields Clerk may add later are ignored, never rejected.
+ * Fields Clerk may add later are ignored, never rejected. An optional field sent as `null` is
+ * absent: specs before 2025 declared `url` nullable, and API versions of that era still answer
+ * `"url": null`.
  *
  * @since 0.1.0
  * @category wire
@@ -145,9 +147,9 @@ export const InvitationJson = Schema.Struct({
   id: Schema.String,
   email_address: Schema.String,
   public_metadata: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  revoked: Schema.optionalWith(Schema.Boolean, { exact: true }),
+  revoked: Schema.optionalWith(Schema.NullOr(Schema.Boolean), { exact: true }),
   status: InvitationStatus,
-  url: Schema.optionalWith(Schema.String, { exact: true }),
+  url: Schema.optionalWith(Schema.NullOr(Schema.String), { exact: true }),
   expires_at: Schema.optionalWith(Schema.NullOr(EpochMillis), { exact: true }),
   created_at: EpochMillis,
   updated_at: EpochMillis
@@ -198,7 +200,7 @@ const fromJson = (json: InvitationJson): Invitation => {
     createdAt,
     updatedAt: json.updated_at === json.created_at ? createdAt : dateTimeFromMillis(json.updated_at)
   }
-  if (json.url !== undefined) props.url = json.url
+  if (json.url !== undefined && json.url !== null) props.url = json.url
   if (json.expires_at !== undefined && json.expires_at !== null) props.expiresAt = dateTimeFromMillis(json.expires_at)
   return new Invitation(props, true)
 }

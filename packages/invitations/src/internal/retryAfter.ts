@@ -7,14 +7,19 @@ import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 
 /**
- * Parses a `Retry-After` value relative to `now` (epoch ms); a past date means "now", garbage none.
+ * Parses a `Retry-After` value relative to `now` (epoch ms): whole or decimal seconds, or an HTTP
+ * date (a past one means "now"). Anything else (`-5`, `1e12`, `Infinity`, a number too large to
+ * hold) is unreadable: none, so the caller falls back to its backoff and says the wait is unknown.
  *
  * @internal
  */
 export const parseRetryAfter = (value: string | undefined, now: number): Option.Option<Duration.Duration> => {
   if (value === undefined) return Option.none()
   const trimmed = value.trim()
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Option.some(Duration.seconds(Number(trimmed)))
+  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+    const seconds = Number(trimmed)
+    return Number.isFinite(seconds) ? Option.some(Duration.seconds(seconds)) : Option.none()
+  }
   const date = Date.parse(trimmed)
   return Number.isNaN(date) || !/[a-z]/i.test(trimmed)
     ? Option.none()

@@ -54,8 +54,8 @@ const isMetadata = (u: unknown): boolean => isObject(u) && !hasOwn.call(u, "__pr
 const optional = (json: { readonly [key: string]: unknown }, key: string, check: (u: unknown) => boolean): boolean =>
   !hasOwn.call(json, key) || check(json[key])
 
-const isString = (u: unknown): boolean => typeof u === "string"
-const isBoolean = (u: unknown): boolean => typeof u === "boolean"
+const isStringOrNull = (u: unknown): boolean => u === null || typeof u === "string"
+const isBooleanOrNull = (u: unknown): boolean => u === null || typeof u === "boolean"
 /** The largest distance from the epoch a `Date` holds, in milliseconds. @internal */
 export const maxEpochMillis = 8.64e15
 
@@ -64,8 +64,8 @@ const isMillisOrNull = (u: unknown): boolean => u === null || isMillis(u)
 
 /**
  * The wire `Invitation` (`object`, `id`, `email_address`, `public_metadata`, `status`,
- * `created_at`, `updated_at` required; `revoked`, `url`, `expires_at` optional). Times must be
- * epoch milliseconds a `Date` can hold.
+ * `created_at`, `updated_at` required; `revoked`, `url`, `expires_at` optional, each also as
+ * `null`). Times must be epoch milliseconds a `Date` can hold.
  *
  * @internal
  */
@@ -78,8 +78,8 @@ export const isInvitationJson = (u: unknown): u is InvitationJson => {
     isStatus(u["status"]) &&
     isMillis(u["created_at"]) &&
     isMillis(u["updated_at"]) &&
-    optional(u, "revoked", isBoolean) &&
-    optional(u, "url", isString) &&
+    optional(u, "revoked", isBooleanOrNull) &&
+    optional(u, "url", isStringOrNull) &&
     optional(u, "expires_at", isMillisOrNull)
 }
 
