@@ -2,8 +2,10 @@
  * `effect-clerk create <email...>`: invites one address with a single create, several through
  * bulk calls of up to ten. Every address is checked before anything is sent.
  *
- * A bulk call is all or none: when Clerk answers that some addresses of a batch are taken
- * (`DuplicateEmail`), those are reported as not invited and the rest of the batch is sent again.
+ * A bulk call is all or none: when Clerk answers that some addresses of a batch have a pending
+ * invitation (`DuplicateEmail`, which names them), those are reported as not invited and the rest
+ * of the batch is sent again; when it answers that a user has one of them (which it does not
+ * name), the batch's addresses are sent one by one.
  * An error that would hit every later call too (refused key, rate limit, network, invalid
  * parameters) stops the command, and the addresses not sent are reported as such.
  */
@@ -158,6 +160,24 @@ const handler = (options: Config) =>
           break
         }
         const error = result.left
+        if (error._tag === "DuplicateEmail" && error.reason === "UserExists" && pending.length > 1) {
+          // Clerk does not say which addresses belong to users: each is sent alone to find out.
+          for (const emailAddress of pending) {
+            if (stopped !== undefined) {
+              failed.push({ emailAddress, error: undefined })
+              continue
+            }
+            const one = yield* Effect.either(invitations.create(params(emailAddress)))
+            if (Either.isRight(one)) {
+              createdCount += 1
+              yield* out.write([one.right])
+            } else {
+              failed.push({ emailAddress, error: one.left })
+              if (stopsEverything(one.left)) stopped = one.left
+            }
+          }
+          break
+        }
         if (error._tag === "DuplicateEmail") {
           const named = new Set(error.emailAddresses.map(lower))
           const taken = pending.filter((email) => named.has(lower(email)))
