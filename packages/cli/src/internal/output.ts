@@ -79,8 +79,9 @@ export const csvRow = (invitation: Invitation.Invitation): ReadonlyArray<string>
 export const csvField = (field: string): string =>
   /[",\r\n]|^[ \t]|[ \t]$/.test(field) ? `"${field.replace(/"/g, "\"\"")}"` : field
 
-/** One CSV record (no line ending). */
-export const csvLine = (fields: ReadonlyArray<string>): string => fields.map(csvField).join(",")
+/** One CSV record (no line ending); a record of one empty field is written `""`, not as an empty line. */
+export const csvLine = (fields: ReadonlyArray<string>): string =>
+  fields.length === 1 && fields[0] === "" ? "\"\"" : fields.map(csvField).join(",")
 
 // A server's strings reach a terminal: control characters (escape sequences, tabs, newlines) are
 // shown as U+FFFD so they can neither steer the terminal nor break a line or a column.
