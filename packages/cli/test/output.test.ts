@@ -1,7 +1,7 @@
 /** CSV as printed by --csv: RFC 4180 quoting, read back by csv-parse to the same fields. */
 import { assert, describe, it } from "@effect/vitest"
 import { parse } from "csv-parse/sync"
-import * as fc from "fast-check"
+import { FastCheck as fc } from "effect"
 import { csvField, csvLine } from "../src/internal/output.js"
 
 describe("csv", () => {
