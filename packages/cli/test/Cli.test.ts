@@ -1,3 +1,4 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -10,4 +11,4 @@ it.effect("--version prints the package version", () =>
     console.log = (...args: Array<unknown>) => void lines.push(args.join(" "))
     yield* Cli.run(["node", "effect-clerk", "--version"]).pipe(Effect.ensuring(Effect.sync(() => (console.log = log))))
     assert.include(lines.join("\n"), "0.1.0")
-  }).pipe(Effect.provide(NodeContext.layer)))
+  }).pipe(Effect.provide(NodeContext.layer), Effect.provide(FetchHttpClient.layer)))

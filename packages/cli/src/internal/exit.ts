@@ -11,10 +11,17 @@ import * as Data from "effect/Data"
 /** The exit codes the command line uses besides 0. */
 export type Code = 1 | 2 | 130
 
-/** A command's end other than success: its exit code and a readable line for stderr (may be empty when already printed). */
+/**
+ * A command's end other than success: its exit code and a readable line for stderr, without the
+ * `error: ` prefix (empty when already printed).
+ */
 export class Exit extends Data.TaggedError("Exit")<{
   readonly code: Code
   readonly message: string
+  /** The `_tag` of the library error that ended the command, if one did (printed with `--json`). */
+  readonly tag?: string
+  /** Clerk's trace id of that error, if it had one. */
+  readonly traceId?: string
 }> {}
 
 /** Usage or validation error (exit 2). */
