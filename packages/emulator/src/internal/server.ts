@@ -40,9 +40,10 @@ import type { Service } from "../ClerkEmulator.js"
 import * as Fault from "../Fault.js"
 import * as ControlAccess from "./controlAccess.js"
 import * as Handler from "./handler.js"
+import * as Model from "./model.js"
 import * as Seed from "./seed.js"
 
-const Route = Schema.Literal("create", "bulk", "list", "revoke", "*")
+const Route = Model.FaultRoute
 
 /** A fault as JSON: the `Fault` cases, with `Delay` in milliseconds. */
 const FaultJson = Schema.Union(
