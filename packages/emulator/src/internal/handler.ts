@@ -135,7 +135,7 @@ class Incoming extends Context.Tag("@effect-clerk/emulator/internal/handler/Inco
  * How the router matches: exactly, as Clerk's paths are written (case, trailing and doubled
  * slashes count), with ids of any length.
  */
-const routerConfig = {
+export const routerConfig = {
   caseSensitive: true,
   ignoreTrailingSlash: false,
   ignoreDuplicateSlashes: false,
