@@ -159,8 +159,8 @@ export const decodeSegment = (segment: string): string | undefined => {
   }
 }
 
-/** What an operation answers: a JSON body, or a failure to answer in Clerk's error shape. */
-type Failure = ClerkErrors.Failure | Store.StoreError
+/** Why an operation fails: a Clerk failure found by validation, or the store's refusal. */
+type Failure = ClerkErrors.Failure | Store.ApiError
 
 /** Clerk's answer to a failed operation: every store error maps here, and nowhere else. */
 const failureOf = (failure: Failure): ClerkErrors.Failure => {
@@ -174,9 +174,6 @@ const failureOf = (failure: Failure): ClerkErrors.Failure => {
       return ClerkErrors.invitationNotFound(failure.invitationId)
     case "NotRevocable":
       return failure.state === "revoked" ? ClerkErrors.alreadyRevoked : ClerkErrors.alreadyAccepted
-    case "NotPending":
-      // no API operation asks for a pending invitation; a control action's failure, should one get here
-      return ClerkErrors.invitationNotFound(failure.invitationId)
   }
 }
 

@@ -94,8 +94,11 @@ export class NotRevocable extends Data.TaggedError("NotRevocable")<{
 /** A control action needs a pending invitation and this one is not. */
 export class NotPending extends Data.TaggedError("NotPending")<{ readonly invitationId: string }> {}
 
-/** Every way a store operation fails. */
-export type StoreError = DuplicateInvitations | IdentifierExists | InvitationNotFound | NotRevocable | NotPending
+/** The ways the API's operations (create, bulk, revoke) fail; list does not. */
+export type ApiError = DuplicateInvitations | IdentifierExists | InvitationNotFound | NotRevocable
+
+/** The ways the control actions (accept, expire) fail. */
+export type ControlError = InvitationNotFound | NotPending
 
 /** What `seed` inserts: `count` invitations in one status, emails `${emailPrefix}${n}@example.com`. */
 export interface SeedParams {
@@ -104,7 +107,7 @@ export interface SeedParams {
   readonly emailPrefix: string
 }
 
-/** The store as the handlers and the control service see it. */
+/** The store as the handlers and the control service see it; refusals fail with the tagged errors above. */
 export interface Store {
   readonly create: (
     params: CreateParams,
@@ -118,8 +121,8 @@ export interface Store {
   readonly revoke: (id: string, now: number) => Effect.Effect<Model.StoredInvitation, InvitationNotFound | NotRevocable>
   readonly seedUser: (email: string) => Effect.Effect<void>
   readonly seed: (params: SeedParams, now: number) => Effect.Effect<void>
-  readonly accept: (id: string, now: number) => Effect.Effect<void, InvitationNotFound | NotPending>
-  readonly expire: (id: string, now: number) => Effect.Effect<void, InvitationNotFound | NotPending>
+  readonly accept: (id: string, now: number) => Effect.Effect<void, ControlError>
+  readonly expire: (id: string, now: number) => Effect.Effect<void, ControlError>
   readonly all: (now: number) => Effect.Effect<ReadonlyArray<Model.StoredInvitation>>
   readonly reset: Effect.Effect<void>
 }
@@ -343,7 +346,7 @@ export const make = (frontendApiUrl: string): Effect.Effect<Store> =>
       pending: (record: Model.InvitationRecord) => boolean,
       write: (record: Model.InvitationRecord) => void
     ) =>
-      Effect.suspend((): Effect.Effect<void, InvitationNotFound | NotPending> => {
+      Effect.suspend((): Effect.Effect<void, ControlError> => {
         const record = find(id)
         if (record === undefined) return new InvitationNotFound({ invitationId: id })
         if (!pending(record)) return new NotPending({ invitationId: id })
