@@ -24,7 +24,6 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -227,7 +226,8 @@ export interface Emulator {
 const defaultMaxBodyBytes = 1024 * 1024
 
 interface Built extends Emulator {
-  readonly handle: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Handler.Outcome>
+  /** The app both `app` and the in-process client run; `Dropped` is an injected reset. */
+  readonly shared: HttpApp.Default<Handler.Dropped>
 }
 
 const build = (options: Options = {}): Effect.Effect<Built> =>
@@ -239,7 +239,7 @@ const build = (options: Options = {}): Effect.Effect<Built> =>
     const requests = yield* RequestLog.make(RequestLog.capacityOf(options.requestLogSize), {
       logAuthorization: options.logAuthorization === true
     })
-    const handle = Handler.make({
+    const shared = yield* Handler.make({
       store,
       faults,
       limiter,
@@ -253,10 +253,10 @@ const build = (options: Options = {}): Effect.Effect<Built> =>
     const controlled = (action: typeof store.accept) => (invitationId: string) =>
       Clock.currentTimeMillis.pipe(
         Effect.flatMap((now) => action(invitationId, now)),
-        Effect.flatMap(Either.match({
-          onLeft: (reason) => new EmulatorError({ invitationId, reason }),
-          onRight: () => Effect.void
-        }))
+        Effect.catchTags({
+          InvitationNotFound: () => new EmulatorError({ invitationId, reason: "NotFound" }),
+          NotPending: () => new EmulatorError({ invitationId, reason: "NotPending" })
+        })
       )
     const control: Service = {
       seedUser: store.seedUser,
@@ -278,13 +278,12 @@ const build = (options: Options = {}): Effect.Effect<Built> =>
       injectFaults: (route, fault, times = 1) => faults.inject(route, fault, times),
       injectChaos: faults.chaos
     }
-    const app: HttpApp.Default = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      Effect.flatMap(handle(request), (outcome) => {
-        if (outcome._tag === "Respond") return Effect.succeed(outcome.response)
+    const app: HttpApp.Default = Effect.catchTag(shared, "Dropped", () =>
+      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
         if (request.source instanceof Http.IncomingMessage) request.source.socket.destroy()
         return Effect.interrupt
       }))
-    return { app, control, handle }
+    return { app, control, shared }
   })
 
 /**
@@ -305,9 +304,9 @@ export const make = (options?: Options): Effect.Effect<Emulator> =>
  * @category layers
  */
 export const layer = (options?: Options): Layer.Layer<ClerkEmulator | HttpClient.HttpClient> =>
-  Layer.effectContext(Effect.map(build(options), ({ control, handle }) =>
+  Layer.effectContext(Effect.map(build(options), ({ control, shared }) =>
     Context.make(ClerkEmulator, control).pipe(
-      Context.add(HttpClient.HttpClient, InProcessClient.make(handle))
+      Context.add(HttpClient.HttpClient, InProcessClient.make(shared))
     )))
 
 /**

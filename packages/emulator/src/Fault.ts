@@ -10,6 +10,7 @@
  */
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
+import type * as Model from "./internal/model.js"
 
 /**
  * The emulated operations a fault can target; `"*"` targets all four.
@@ -17,7 +18,7 @@ import type * as Duration from "effect/Duration"
  * @since 0.1.0
  * @category models
  */
-export type Route = "create" | "bulk" | "list" | "revoke" | "*"
+export type Route = typeof Model.FaultRoute.Type
 
 /**
  * One injected misbehaviour.

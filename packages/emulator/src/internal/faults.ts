@@ -9,9 +9,9 @@ import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Ref from "effect/Ref"
 import type * as Fault from "../Fault.js"
+import type { Operation } from "./model.js"
 
-/** A concrete emulated operation. */
-export type Operation = Exclude<Fault.Route, "*">
+export type { Operation }
 
 interface Queued {
   readonly route: Fault.Route

@@ -1,17 +1,24 @@
 /**
- * The request pipeline of the emulated API, from an `HttpServerRequest` to an outcome: a response,
- * or a dropped connection (an injected reset). In order: body size (413), route (404), injected
- * fault, authentication (401), API version (400), quota (429, create and bulk only; every
+ * The emulated API as an `HttpApp`: a response, or `Dropped` for a connection dropped without one
+ * (an injected reset). The in-process client and the served emulator run this same app. In order:
+ * body size (413), route (an `HttpRouter`; 404 in Clerk's shape for any other path or method),
+ * injected fault, authentication (401), API version (400), quota (429, create and bulk only; every
  * authenticated request that reaches the endpoint counts, whatever its validation outcome),
- * content type (415), JSON (400), then the operation. Every request is recorded with the status
- * it got, in a log that keeps the most recent ones.
+ * content type (415), JSON (400), then the operation; store errors become Clerk's answers in
+ * `failureOf`. Every request is recorded with the status it got, in a log that keeps the most
+ * recent ones.
  *
  * @internal
  */
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -25,11 +32,6 @@ import * as Params from "./params.js"
 import type * as RateLimit from "./rateLimit.js"
 import type * as RequestLog from "./requestLog.js"
 import type * as Store from "./store.js"
-
-/** What the pipeline does with a request. */
-export type Outcome =
-  | { readonly _tag: "Respond"; readonly response: HttpServerResponse.HttpServerResponse }
-  | { readonly _tag: "Drop" }
 
 /** Settings resolved from the public options. */
 export interface Settings {
@@ -56,29 +58,6 @@ export const apiVersions: ReadonlySet<string> = new Set([
   "2025-11-10",
   "2026-05-12"
 ])
-
-type Route =
-  | { readonly operation: "create" | "bulk" | "list" }
-  | { readonly operation: "revoke"; readonly id: string }
-
-const decodeSegment = (segment: string) => {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
-  }
-}
-
-const matchRoute = (method: string, path: string): Route | undefined => {
-  if (path === "/v1/invitations") {
-    return method === "POST" ? { operation: "create" } : method === "GET" ? { operation: "list" } : undefined
-  }
-  if (method !== "POST") return undefined
-  if (path === "/v1/invitations/bulk") return { operation: "bulk" }
-  const revoke = /^\/v1\/invitations\/([^/]+)\/revoke$/.exec(path)
-  const segment = revoke?.[1]
-  return segment === undefined ? undefined : { operation: "revoke", id: decodeSegment(segment) }
-}
 
 const sha256 = (value: string) => createHash("sha256").update(value).digest()
 
@@ -135,68 +114,115 @@ const mediaType = (contentType: string | undefined) => contentType?.split(";")[0
 
 const parseRecorded = (text: string): unknown => Either.getOrUndefined(Params.parseJson(text))
 
-/** Builds the pipeline over the emulator's state. */
-export const make = (deps: Deps) => {
+/**
+ * The connection is to be dropped without an answer (an injected reset). The in-process client
+ * turns it into a transport error; the served app destroys the socket.
+ */
+export class Dropped extends Data.TaggedError("Dropped")<{}> {}
+
+/** One request as the pipeline read it before routing: its path, query pairs and body text. */
+interface Exchange {
+  readonly request: HttpServerRequest.HttpServerRequest
+  readonly path: string
+  readonly params: ReadonlyArray<readonly [string, string]>
+  readonly text: string
+}
+
+/** The request being handled, for the route handlers. */
+class Incoming extends Context.Tag("@effect-clerk/emulator/internal/handler/Incoming")<Incoming, Exchange>() {}
+
+/**
+ * How the router matches: exactly, as Clerk's paths are written (case, trailing and doubled
+ * slashes count), with ids of any length.
+ */
+export const routerConfig = {
+  caseSensitive: true,
+  ignoreTrailingSlash: false,
+  ignoreDuplicateSlashes: false,
+  maxParamLength: Number.MAX_SAFE_INTEGER
+} as const
+
+/**
+ * The path the router matches. The router percent-decodes paths and parameters and takes `;` for
+ * the start of a query; escaping `%` and `;` keeps the match on the path as sent and hands
+ * parameters back as sent, so each route decodes its own (`decodeSegment`).
+ */
+export const routablePath = (path: string): string =>
+  path.includes("%") || path.includes(";") ? path.replace(/[%;]/g, encodeURIComponent) : path
+
+/** A path parameter percent-decoded once, or `undefined` when it is not valid percent-encoding. */
+export const decodeSegment = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
+
+/** Why an operation fails: a Clerk failure found by validation, or the store's refusal. */
+type Failure = ClerkErrors.Failure | Store.ApiError
+
+/** Clerk's answer to a failed operation: every store error maps here, and nowhere else. */
+const failureOf = (failure: Failure): ClerkErrors.Failure => {
+  if (!("_tag" in failure)) return failure
+  switch (failure._tag) {
+    case "DuplicateInvitations":
+      return ClerkErrors.duplicateInvitations(failure.emailAddresses)
+    case "IdentifierExists":
+      return ClerkErrors.identifierExists(failure.emailAddresses)
+    case "InvitationNotFound":
+      return ClerkErrors.invitationNotFound(failure.invitationId)
+    case "NotRevocable":
+      return failure.state === "revoked" ? ClerkErrors.alreadyRevoked : ClerkErrors.alreadyAccepted
+  }
+}
+
+/** The emulated API as an `HttpApp` over the emulator's state; `Dropped` means no answer at all. */
+export const make = (deps: Deps): Effect.Effect<HttpApp.Default<Dropped>> => {
   const digests = deps.settings.secretKeys.map(sha256)
 
-  const operate = Effect.fnUntraced(function*(route: Route, request: HttpServerRequest.HttpServerRequest, text: string, params: ReadonlyArray<readonly [string, string]>) {
-    const key = authenticate(digests, request.headers["authorization"])
-    if (Either.isLeft(key)) return yield* ClerkErrors.respond(key.left)
-    const version = checkVersion(
-      request.headers["clerk-api-version"],
-      params.filter(([name]) => name === "__clerk_api_version").map(([, value]) => value)
-    )
-    if (Either.isLeft(version)) return yield* ClerkErrors.respond(version.left)
-    const now = yield* Clock.currentTimeMillis
-    const quotas = deps.settings.quotas
-    if (quotas !== undefined && (route.operation === "create" || route.operation === "bulk")) {
-      const allowed = yield* deps.limiter.consume(`${key.right}:${route.operation}`, quotas[route.operation], now)
-      if (Either.isLeft(allowed)) return yield* ClerkErrors.respond(ClerkErrors.tooManyRequests(allowed.left))
-    }
-    const result = yield* run(route, request, text, params, now)
-    return yield* Either.match(result, {
-      onLeft: ClerkErrors.respond,
-      onRight: (body) => Effect.succeed(ClerkErrors.ok(body))
-    })
-  })
-
-  const run = (
-    route: Route,
-    request: HttpServerRequest.HttpServerRequest,
-    text: string,
-    params: ReadonlyArray<readonly [string, string]>,
-    now: number
-  ): Effect.Effect<Either.Either<unknown, ClerkErrors.Failure>> => {
-    switch (route.operation) {
-      case "list":
-        return Either.match(Params.decodeListQuery(params), {
-          onLeft: (failure) => Effect.succeed(Either.left(failure)),
-          onRight: (query) =>
-            Effect.map(deps.store.list(query, now), (page) =>
-              Either.right(query.paginated === true ? { data: page.data, total_count: page.totalCount } : page.data))
-        })
-      case "revoke":
-        return deps.store.revoke(route.id, now)
-      case "create":
-      case "bulk": {
-        const type = mediaType(request.headers["content-type"])
-        if (text.length > 0 && type !== "application/json") {
-          return Effect.succeed(Either.left(ClerkErrors.unsupportedContentType(type ?? "(none)")))
-        }
-        const body = Params.parseJson(text)
-        if (Either.isLeft(body)) return Effect.succeed(body)
-        return route.operation === "create"
-          ? Either.match(Params.decodeCreateBody(body.right), {
-            onLeft: (failure) => Effect.succeed(Either.left(failure)),
-            onRight: (create) => deps.store.create(create, now)
-          })
-          : Either.match(Params.decodeBulkBody(body.right ?? null), {
-            onLeft: (failure) => Effect.succeed(Either.left(failure)),
-            onRight: (items) => deps.store.createBulk(items, now)
-          })
+  /** Authentication, API version and quota, then the operation; failures in Clerk's error shape. */
+  const answer = (
+    operation: Model.Operation,
+    exchange: Exchange,
+    run: (exchange: Exchange, now: number) => Effect.Effect<unknown, Failure>
+  ): Effect.Effect<ClerkErrors.Answer> =>
+    Effect.gen(function*() {
+      const key = yield* authenticate(digests, exchange.request.headers["authorization"])
+      yield* checkVersion(
+        exchange.request.headers["clerk-api-version"],
+        exchange.params.filter(([name]) => name === "__clerk_api_version").map(([, value]) => value)
+      )
+      const now = yield* Clock.currentTimeMillis
+      const quotas = deps.settings.quotas
+      if (quotas !== undefined && (operation === "create" || operation === "bulk")) {
+        const allowed = yield* deps.limiter.consume(`${key}:${operation}`, quotas[operation], now)
+        if (Either.isLeft(allowed)) return yield* Effect.fail(ClerkErrors.tooManyRequests(allowed.left))
       }
+      return ClerkErrors.ok(yield* run(exchange, now))
+    }).pipe(Effect.catchAll((failure) => ClerkErrors.respond(failureOf(failure))))
+
+  /** A JSON body of create or bulk: declared `application/json` when present, and parsed. */
+  const jsonBody = (exchange: Exchange) => {
+    const type = mediaType(exchange.request.headers["content-type"])
+    if (exchange.text.length > 0 && type !== "application/json") {
+      return Either.left(ClerkErrors.unsupportedContentType(type ?? "(none)"))
     }
+    return Params.parseJson(exchange.text)
   }
+
+  const list = (exchange: Exchange, now: number) =>
+    Effect.flatMap(Params.decodeListQuery(exchange.params), (query) =>
+      Effect.map(deps.store.list(query, now), (page) =>
+        query.paginated === true ? { data: page.data, total_count: page.totalCount } : page.data))
+
+  const create = (exchange: Exchange, now: number) =>
+    Effect.flatMap(Effect.flatMap(jsonBody(exchange), Params.decodeCreateBody), (params) =>
+      deps.store.create(params, now))
+
+  const bulk = (exchange: Exchange, now: number) =>
+    Effect.flatMap(Effect.flatMap(jsonBody(exchange), (body) => Params.decodeBulkBody(body ?? null)), (items) =>
+      deps.store.createBulk(items, now))
 
   const withFault = (
     fault: Option.Option<Fault.Fault>,
@@ -225,39 +251,80 @@ export const make = (deps: Deps) => {
     }
   }
 
-  return Effect.fn("ClerkEmulator.handle")(function*(request: HttpServerRequest.HttpServerRequest) {
-    const url = new URL(request.url, "http://emulator.invalid")
-    const params = Array.from(url.searchParams, ([key, value]) => [key, value] as const)
-    const body = yield* readBody(request, deps.settings.maxBodyBytes)
-    const text = body.tooLarge ? "" : new TextDecoder().decode(body.bytes)
-    const route = matchRoute(request.method, url.pathname)
-    const fault = route === undefined || body.tooLarge ? Option.none() : yield* deps.faults.take(route.operation)
-    const result = body.tooLarge
-      ? yield* ClerkErrors.respond(ClerkErrors.requestBodyTooLarge(deps.settings.maxBodyBytes))
-      : route === undefined
-      ? yield* ClerkErrors.respond(ClerkErrors.routeNotFound)
-      : yield* withFault(fault, operate(route, request, text, params))
-    // Like Clerk (and any HTTP server), every answer carries a `Date`, here from the `Clock`, so a
-    // client can learn the server's clock and a `TestClock` drives it.
-    const date = new Date(yield* Clock.currentTimeMillis).toUTCString()
-    const outcome: Outcome = result === "Drop"
-      ? { _tag: "Drop" }
-      : "malformed" in result
-      ? {
-        _tag: "Respond",
-        response: HttpServerResponse.text(result.malformed, { status: 200, contentType: "application/json", headers: { date } })
-      }
-      : { _tag: "Respond", response: HttpServerResponse.setHeader(ClerkErrors.toResponse(result), "date", date) }
+  /** Records the request with what it got, and turns the result into the response (or `Dropped`). */
+  const finish = (
+    exchange: Exchange,
+    result: ClerkErrors.Answer | "Drop" | { readonly malformed: string },
+    fault: Option.Option<Fault.Fault>
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, Dropped> => {
     const received: Model.ReceivedRequest = {
-      method: request.method,
-      path: url.pathname,
-      urlParams: params,
-      headers: { ...request.headers },
-      body: text === "" ? undefined : parseRecorded(text),
+      method: exchange.request.method,
+      path: exchange.path,
+      urlParams: exchange.params,
+      headers: { ...exchange.request.headers },
+      body: exchange.text === "" ? undefined : parseRecorded(exchange.text),
       status: result === "Drop" ? undefined : "malformed" in result ? 200 : result.status,
       fault: Option.match(fault, { onNone: () => undefined, onSome: (f) => f._tag })
     }
-    yield* deps.requests.record(received)
-    return outcome
-  })
+    // Like Clerk (and any HTTP server), every answer carries a `Date`, here from the `Clock`, so a
+    // client can learn the server's clock and a `TestClock` drives it.
+    return Effect.zipRight(
+      deps.requests.record(received),
+      result === "Drop"
+        ? new Dropped()
+        : Effect.map(Clock.currentTimeMillis, (now) => {
+          const date = new Date(now).toUTCString()
+          return "malformed" in result
+            ? HttpServerResponse.text(result.malformed, { status: 200, contentType: "application/json", headers: { date } })
+            : HttpServerResponse.setHeader(ClerkErrors.toResponse(result), "date", date)
+        })
+    )
+  }
+
+  /** The route handler of an operation: its fault first, then the answer, recorded. */
+  const endpoint = (operation: Model.Operation, run: (exchange: Exchange, now: number) => Effect.Effect<unknown, Failure>) =>
+    Effect.flatMap(Incoming, (exchange) =>
+      Effect.flatMap(deps.faults.take(operation), (fault) =>
+        Effect.flatMap(withFault(fault, answer(operation, exchange, run)), (result) => finish(exchange, result, fault))))
+
+  /** Revoke's id is decoded once; a segment that is not valid percent-encoding is looked up as sent. */
+  const revoke = Effect.flatMap(HttpRouter.params, ({ id = "" }): Effect.Effect<
+    HttpServerResponse.HttpServerResponse,
+    Dropped | HttpServerError.RouteNotFound,
+    Incoming | HttpServerRequest.HttpServerRequest
+  > =>
+    id === ""
+      ? Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => new HttpServerError.RouteNotFound({ request }))
+      : endpoint("revoke", (_, now) => deps.store.revoke(decodeSegment(id) ?? id, now)))
+
+  const routes = HttpRouter.empty.pipe(
+    HttpRouter.get("/v1/invitations", endpoint("list", list)),
+    HttpRouter.post("/v1/invitations", endpoint("create", create)),
+    HttpRouter.post("/v1/invitations/bulk", endpoint("bulk", bulk)),
+    HttpRouter.post("/v1/invitations/:id/revoke", revoke)
+  )
+
+  const answerOnly = (exchange: Exchange, failure: ClerkErrors.Failure) =>
+    Effect.flatMap(ClerkErrors.respond(failure), (result) => finish(exchange, result, Option.none()))
+
+  return Effect.map(HttpRouter.withRouterConfig(HttpRouter.toHttpApp(routes), routerConfig), (routed) =>
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const url = new URL(request.url, "http://emulator.invalid")
+      const body = yield* readBody(request, deps.settings.maxBodyBytes)
+      const exchange: Exchange = {
+        request,
+        path: url.pathname,
+        params: Array.from(url.searchParams, ([key, value]) => [key, value] as const),
+        text: body.tooLarge ? "" : new TextDecoder().decode(body.bytes)
+      }
+      if (body.tooLarge) return yield* answerOnly(exchange, ClerkErrors.requestBodyTooLarge(deps.settings.maxBodyBytes))
+      // the router answers HEAD with a GET route; the emulator serves no HEAD
+      if (request.method === "HEAD") return yield* answerOnly(exchange, ClerkErrors.routeNotFound)
+      return yield* routed.pipe(
+        Effect.provideService(HttpServerRequest.HttpServerRequest, request.modify({ url: routablePath(url.pathname) })),
+        Effect.provideService(Incoming, exchange),
+        Effect.catchTag("RouteNotFound", () => answerOnly(exchange, ClerkErrors.routeNotFound))
+      )
+    }).pipe(Effect.withSpan("ClerkEmulator.handle")))
 }

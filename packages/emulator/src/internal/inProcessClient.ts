@@ -13,13 +13,14 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
-import type { Outcome } from "./handler.js"
+import type { Dropped } from "./handler.js"
 
 const encodeError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
   new HttpClientError.RequestError({ request, reason: "Encode", cause })
@@ -51,10 +52,8 @@ const bodyInit = (
   }
 }
 
-/** Builds the in-process client over the emulator's request pipeline. */
-export const make = (
-  handle: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Outcome>
-): HttpClient.HttpClient =>
+/** Builds the in-process client over the emulator's app (the one the server serves). */
+export const make = (app: HttpApp.Default<Dropped>): HttpClient.HttpClient =>
   HttpClient.make((request, url) =>
     Effect.gen(function*() {
       const body = yield* bodyInit(request)
@@ -63,15 +62,17 @@ export const make = (
         try: () => new Request(url, { method: request.method, headers, body: body ?? null }),
         catch: (cause) => encodeError(request, cause)
       })
-      const running = yield* Effect.forkDaemon(handle(HttpServerRequest.fromWeb(web)))
-      const outcome = yield* Fiber.join(running)
-      if (outcome._tag === "Drop") {
-        return yield* new HttpClientError.RequestError({
-          request,
-          reason: "Transport",
-          description: "the Clerk emulator dropped the connection (injected fault)"
-        })
-      }
-      return HttpClientResponse.fromWeb(request, HttpServerResponse.toWeb(outcome.response))
+      const running = yield* Effect.forkDaemon(
+        Effect.provideService(app, HttpServerRequest.HttpServerRequest, HttpServerRequest.fromWeb(web))
+      )
+      const response = yield* Fiber.join(running).pipe(
+        Effect.catchTag("Dropped", () =>
+          new HttpClientError.RequestError({
+            request,
+            reason: "Transport",
+            description: "the Clerk emulator dropped the connection (injected fault)"
+          }))
+      )
+      return HttpClientResponse.fromWeb(request, HttpServerResponse.toWeb(response))
     })
   )

@@ -6,7 +6,38 @@
  */
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
+import * as Schema from "effect/Schema"
 import type * as Fault from "../Fault.js"
+
+/** The status Clerk reports: a pending invitation past `expires_at` reads `expired`. */
+export const InvitationStatus = Schema.Literal("pending", "accepted", "revoked", "expired")
+
+/** The status Clerk reports: a pending invitation past `expires_at` reads `expired`. */
+export type InvitationStatus = typeof InvitationStatus.Type
+
+/** What was done to an invitation: every status but `expired`, which only the clock decides. */
+export const InvitationState = InvitationStatus.pipe(Schema.pickLiteral("pending", "accepted", "revoked"))
+
+/** What was done to an invitation. */
+export type InvitationState = typeof InvitationState.Type
+
+/** The fields a list can be ordered by. */
+export const OrderField = Schema.Literal("created_at", "email_address", "expires_at")
+
+/** A field a list can be ordered by. */
+export type OrderField = typeof OrderField.Type
+
+/** The templates of an invitation email. */
+export const TemplateSlug = Schema.Literal("invitation", "waitlist_invitation")
+
+/** The emulated operations, which faults, quotas and the request log name. */
+export const Operation = Schema.Literal("create", "bulk", "list", "revoke")
+
+/** An emulated operation. */
+export type Operation = typeof Operation.Type
+
+/** What a fault targets: one operation, or `"*"` for all of them. */
+export const FaultRoute = Schema.Literal(...Operation.literals, "*")
 
 /** An invitation as the emulator keeps it; `state` is what was done to it, not its computed status. */
 export interface InvitationRecord {
@@ -14,15 +45,12 @@ export interface InvitationRecord {
   readonly id: string
   readonly emailAddress: string
   readonly publicMetadata: Readonly<Record<string, unknown>>
-  readonly state: "pending" | "accepted" | "revoked"
+  readonly state: InvitationState
   readonly url: string
   readonly expiresAt: number
   readonly createdAt: number
   readonly updatedAt: number
 }
-
-/** The status Clerk reports: a pending invitation past `expires_at` reads `expired`. */
-export type InvitationStatus = "pending" | "accepted" | "revoked" | "expired"
 
 /** Wire form of an invitation (snake_case), exactly as a Clerk response carries it. */
 export interface StoredInvitation {

@@ -8,6 +8,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as ClerkErrors from "./clerkErrors.js"
+import { InvitationStatus, OrderField, TemplateSlug } from "./model.js"
 
 /** The address check of ajv-formats' `email`, so nothing stored breaks the official schema. */
 const emailPattern =
@@ -15,7 +16,6 @@ const emailPattern =
 
 const Metadata = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 const exact = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
-const TemplateSlug = Schema.Literal("invitation", "waitlist_invitation")
 
 /** Fields shared by create and bulk items; bulk also allows `null` metadata and redirect URL. */
 const itemFields = {
@@ -155,11 +155,9 @@ export const decodeBulkBody = (
   return errors.length > 0 ? Either.left(ClerkErrors.unprocessable(errors)) : Either.right(items)
 }
 
-const Status = Schema.Literal("pending", "accepted", "revoked", "expired")
+const Status = InvitationStatus
 const OrderBy = Schema.Literal(
-  ...(["created_at", "email_address", "expires_at"] as const).flatMap((field) =>
-    [field, `+${field}`, `-${field}`] as const
-  )
+  ...OrderField.literals.flatMap((field) => [field, `+${field}`, `-${field}`] as const)
 )
 
 /** Query of `GET /invitations`; unknown parameters are ignored. */

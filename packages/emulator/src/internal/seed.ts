@@ -5,12 +5,13 @@
  * @internal
  */
 import * as Schema from "effect/Schema"
+import { InvitationStatus } from "./model.js"
 
 /** The most invitations one `seed` call may insert. @internal */
 export const maxSeedCount = 1_000_000
 
 const count = Schema.Int.pipe(Schema.between(0, maxSeedCount))
-const status = Schema.Literal("pending", "accepted", "revoked", "expired")
+const status = InvitationStatus
 // characters that keep `${prefix}${n}@example.com` a valid address
 const emailPrefix = Schema.String.pipe(
   Schema.maxLength(64),

@@ -6,7 +6,9 @@
  * (`Host` 127.0.0.0/8, `localhost` or `[::1]`, any port) with no foreign `Origin` (403 otherwise),
  * whose bodies are `Content-Type: application/json` (415 otherwise) of at most `maxBodyBytes`
  * (413 otherwise); see `controlAccess.ts`. A bad body is 400 with one line per problem in
- * `issues`; an invitation id that is not valid percent-encoding is 400.
+ * `issues`; an invitation id that is not valid percent-encoding is 400. The endpoints are routed
+ * by an `HttpRouter` matching paths exactly, as the API's are; any other control path or method
+ * (HEAD included) is 404.
  *
  * | method + path | body | effect |
  * |---|---|---|
@@ -25,6 +27,7 @@
  * @internal
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -40,9 +43,10 @@ import type { Service } from "../ClerkEmulator.js"
 import * as Fault from "../Fault.js"
 import * as ControlAccess from "./controlAccess.js"
 import * as Handler from "./handler.js"
+import * as Model from "./model.js"
 import * as Seed from "./seed.js"
 
-const Route = Schema.Literal("create", "bulk", "list", "revoke", "*")
+const Route = Model.FaultRoute
 
 /** A fault as JSON: the `Fault` cases, with `Delay` in milliseconds. */
 const FaultJson = Schema.Union(
@@ -131,67 +135,74 @@ const decoded = <A, I, E>(
   })
 }
 
-const decodeId = (segment: string): Either.Either<string, string> => {
-  try {
-    return Either.right(decodeURIComponent(segment))
-  } catch {
-    return Either.left(`the invitation id ${JSON.stringify(segment)} is not valid percent-encoding`)
-  }
-}
+const ok = reply(200, { ok: true })
 
-const controlApp = (
-  control: Service,
-  request: HttpServerRequest.HttpServerRequest,
-  path: string,
-  settings: ControlSettings
-) => {
-  const refused = ControlAccess.refusal({
-    remoteAddress: request.remoteAddress,
-    headers: request.headers,
-    url: request.url,
-    hasBody: ControlAccess.announcesBody(request.headers)
-  })
-  if (refused !== undefined) return Effect.succeed(reply(refused.status, { error: refused.error }))
-  const invitation = /^\/__emulator\/invitations\/([^/]+)\/(accept|expire)$/.exec(path)
-  const segment = invitation?.[1]
-  if (request.method === "POST" && segment !== undefined) {
-    const id = decodeId(segment)
-    if (Either.isLeft(id)) return Effect.succeed(reply(400, { error: id.left }))
-    const action = invitation?.[2] === "accept" ? control.accept : control.expire
-    return action(id.right).pipe(
-      Effect.as(reply(200, { ok: true })),
+/** Accept or expire: the id is percent-decoded once; one that is not valid percent-encoding is 400. */
+const invitationAction = (action: Service["accept"]) =>
+  Effect.flatMap(HttpRouter.params, ({ id = "" }) => {
+    if (id === "") return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => new HttpServerError.RouteNotFound({ request }))
+    const decodedId = Handler.decodeSegment(id)
+    if (decodedId === undefined) {
+      return Effect.succeed(reply(400, { error: `the invitation id ${JSON.stringify(id)} is not valid percent-encoding` }))
+    }
+    return action(decodedId).pipe(
+      Effect.as(ok),
       Effect.catchTag("EmulatorError", (error) =>
         Effect.succeed(reply(error.reason === "NotFound" ? 404 : 409, { error: error.message })))
     )
-  }
-  switch (`${request.method} ${path}`) {
-    case "POST /__emulator/reset":
-      return Effect.as(control.reset, reply(200, { ok: true }))
-    case "POST /__emulator/users":
-      return decoded(request, settings, UserBody, (body) => control.seedUser(body.email_address))
-    case "POST /__emulator/seed":
-      return decoded(request, settings, Seed.SeedBody, (body) =>
+  })
+
+/** A control endpoint that reads a JSON body of `schema` and hands it to `use`. */
+const withBody = <A, I, E>(settings: ControlSettings, schema: Schema.Schema<A, I>, use: (value: A) => Effect.Effect<void, E>) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => decoded(request, settings, schema, use))
+
+/** The control endpoints, routed by `HttpRouter` (see the table above). */
+const controlRoutes = (control: Service, settings: ControlSettings) =>
+  HttpRouter.empty.pipe(
+    HttpRouter.post("/__emulator/reset", Effect.as(control.reset, ok)),
+    HttpRouter.post("/__emulator/users", withBody(settings, UserBody, (body) => control.seedUser(body.email_address))),
+    HttpRouter.post(
+      "/__emulator/seed",
+      withBody(settings, Seed.SeedBody, (body) =>
         control.seed({
           count: body.count,
           ...(body.status === undefined ? {} : { status: body.status }),
           ...(body.email_prefix === undefined ? {} : { emailPrefix: body.email_prefix })
         }))
-    case "POST /__emulator/faults":
-      return decoded(request, settings, FaultsBody, (body) => control.injectFaults(body.route, toFault(body.fault), body.times))
-    case "POST /__emulator/chaos":
-      return decoded(request, settings, ChaosBody, (body) =>
-        control.injectChaos({
-          rate: body.rate,
-          faults: body.faults.map(toFault),
-          seed: body.seed,
-          routes: body.routes
-        }))
-    case "GET /__emulator/requests":
-      return Effect.map(control.requests, (requests) => reply(200, requests))
-    case "GET /__emulator/invitations":
-      return Effect.map(control.invitations, (invitations) => reply(200, invitations))
-    default:
-      return Effect.succeed(reply(404, { error: `no control endpoint ${request.method} ${path}` }))
+    ),
+    HttpRouter.post(
+      "/__emulator/faults",
+      withBody(settings, FaultsBody, (body) => control.injectFaults(body.route, toFault(body.fault), body.times))
+    ),
+    HttpRouter.post(
+      "/__emulator/chaos",
+      withBody(settings, ChaosBody, (body) =>
+        control.injectChaos({ rate: body.rate, faults: body.faults.map(toFault), seed: body.seed, routes: body.routes }))
+    ),
+    HttpRouter.get("/__emulator/requests", Effect.map(control.requests, (requests) => reply(200, requests))),
+    HttpRouter.get("/__emulator/invitations", Effect.map(control.invitations, (invitations) => reply(200, invitations))),
+    HttpRouter.post("/__emulator/invitations/:id/accept", invitationAction(control.accept)),
+    HttpRouter.post("/__emulator/invitations/:id/expire", invitationAction(control.expire))
+  )
+
+/** The control app: access rules first, then the routes; anything else is 404 naming the request. */
+const controlApp = (control: Service, settings: ControlSettings) => {
+  const routed = HttpRouter.withRouterConfig(controlRoutes(control, settings), Handler.routerConfig)
+  return (request: HttpServerRequest.HttpServerRequest, path: string) => {
+    const refused = ControlAccess.refusal({
+      remoteAddress: request.remoteAddress,
+      headers: request.headers,
+      url: request.url,
+      hasBody: ControlAccess.announcesBody(request.headers)
+    })
+    if (refused !== undefined) return Effect.succeed(reply(refused.status, { error: refused.error }))
+    const notFound = Effect.succeed(reply(404, { error: `no control endpoint ${request.method} ${path}` }))
+    // the router answers HEAD with a GET route; the control endpoints serve no HEAD
+    if (request.method === "HEAD") return notFound
+    return routed.pipe(
+      Effect.provideService(HttpServerRequest.HttpServerRequest, request.modify({ url: Handler.routablePath(path) })),
+      Effect.catchTag("RouteNotFound", () => notFound)
+    )
   }
 }
 
@@ -209,16 +220,16 @@ export const app = (
   api: HttpApp.Default,
   control: Service,
   settings: ControlSettings = defaultControlSettings
-): HttpApp.Default =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+): HttpApp.Default => {
+  const controlled = controlApp(control, settings)
+  return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const path = pathOf(request.url)
     if (path === undefined) {
       return Effect.succeed(reply(400, { error: `the request target ${JSON.stringify(request.url)} is not a valid URL path` }))
     }
-    return path === "/__emulator" || path.startsWith("/__emulator/")
-      ? controlApp(control, request, path, settings)
-      : api
+    return path === "/__emulator" || path.startsWith("/__emulator/") ? controlled(request, path) : api
   })
+}
 
 /** Serves the emulator with Node on `host:port`. */
 export const layer = (

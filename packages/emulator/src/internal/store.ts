@@ -24,9 +24,8 @@
  *
  * @internal
  */
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as ClerkErrors from "./clerkErrors.js"
 import * as Model from "./model.js"
 import type { CreateParams, ListQuery } from "./params.js"
 
@@ -35,7 +34,7 @@ const defaultDays = 30
 
 const normalize = (email: string) => email.toLowerCase()
 
-type OrderField = "created_at" | "email_address" | "expires_at"
+type OrderField = Model.OrderField
 
 /** The mutable state of one store; replaced whole by `reset`. */
 interface State {
@@ -73,8 +72,33 @@ const emptyState = (): State => ({
   orders: new Map()
 })
 
-/** Why a control action on an invitation failed. */
-export type ControlFailure = "NotFound" | "NotPending"
+/** Pending invitations exist for these addresses (a create never bypasses this with `ignore_existing` false). */
+export class DuplicateInvitations extends Data.TaggedError("DuplicateInvitations")<{
+  readonly emailAddresses: ReadonlyArray<string>
+}> {}
+
+/** Users own these addresses. */
+export class IdentifierExists extends Data.TaggedError("IdentifierExists")<{
+  readonly emailAddresses: ReadonlyArray<string>
+}> {}
+
+/** No invitation has this id. */
+export class InvitationNotFound extends Data.TaggedError("InvitationNotFound")<{ readonly invitationId: string }> {}
+
+/** The invitation was revoked or accepted already, so it cannot be revoked. */
+export class NotRevocable extends Data.TaggedError("NotRevocable")<{
+  readonly invitationId: string
+  readonly state: "revoked" | "accepted"
+}> {}
+
+/** A control action needs a pending invitation and this one is not. */
+export class NotPending extends Data.TaggedError("NotPending")<{ readonly invitationId: string }> {}
+
+/** The ways the API's operations (create, bulk, revoke) fail; list does not. */
+export type ApiError = DuplicateInvitations | IdentifierExists | InvitationNotFound | NotRevocable
+
+/** The ways the control actions (accept, expire) fail. */
+export type ControlError = InvitationNotFound | NotPending
 
 /** What `seed` inserts: `count` invitations in one status, emails `${emailPrefix}${n}@example.com`. */
 export interface SeedParams {
@@ -83,19 +107,22 @@ export interface SeedParams {
   readonly emailPrefix: string
 }
 
-/** The store as the handlers and the control service see it. */
+/** The store as the handlers and the control service see it; refusals fail with the tagged errors above. */
 export interface Store {
-  readonly create: (params: CreateParams, now: number) => Effect.Effect<Either.Either<Model.StoredInvitation, ClerkErrors.Failure>>
+  readonly create: (
+    params: CreateParams,
+    now: number
+  ) => Effect.Effect<Model.StoredInvitation, DuplicateInvitations | IdentifierExists>
   readonly createBulk: (
     items: ReadonlyArray<CreateParams>,
     now: number
-  ) => Effect.Effect<Either.Either<ReadonlyArray<Model.StoredInvitation>, ClerkErrors.Failure>>
+  ) => Effect.Effect<ReadonlyArray<Model.StoredInvitation>, DuplicateInvitations | IdentifierExists>
   readonly list: (query: typeof ListQuery.Type, now: number) => Effect.Effect<ListResult>
-  readonly revoke: (id: string, now: number) => Effect.Effect<Either.Either<Model.StoredInvitation, ClerkErrors.Failure>>
+  readonly revoke: (id: string, now: number) => Effect.Effect<Model.StoredInvitation, InvitationNotFound | NotRevocable>
   readonly seedUser: (email: string) => Effect.Effect<void>
   readonly seed: (params: SeedParams, now: number) => Effect.Effect<void>
-  readonly accept: (id: string, now: number) => Effect.Effect<Either.Either<void, ControlFailure>>
-  readonly expire: (id: string, now: number) => Effect.Effect<Either.Either<void, ControlFailure>>
+  readonly accept: (id: string, now: number) => Effect.Effect<void, ControlError>
+  readonly expire: (id: string, now: number) => Effect.Effect<void, ControlError>
   readonly all: (now: number) => Effect.Effect<ReadonlyArray<Model.StoredInvitation>>
   readonly reset: Effect.Effect<void>
 }
@@ -298,32 +325,32 @@ export const make = (frontendApiUrl: string): Effect.Effect<Store> =>
       return seq === undefined ? undefined : state.records[seq]
     }
 
-    const createMany = (items: ReadonlyArray<CreateParams>, now: number, bypassable: boolean) =>
-      Effect.flatMap(
-        Effect.forEach(items, (item) => prepare(frontendApiUrl, item, now)),
-        (records) =>
-          Effect.sync((): Either.Either<ReadonlyArray<Model.StoredInvitation>, ClerkErrors.Failure> => {
-            const dupes = duplicates(state, items, now)
-            if (dupes.length > 0) return Either.left(ClerkErrors.duplicateInvitations(dupes))
-            const taken = items.filter((item) =>
-              !(bypassable && item.ignore_existing === true) && state.users.has(normalize(item.email_address))
-            )
-            if (taken.length > 0) return Either.left(ClerkErrors.identifierExists(taken.map((item) => item.email_address)))
-            state.orders.clear()
-            return Either.right(records.map((record) =>
-              Model.toWire(append(state, { ...record, seq: state.records.length }), now)
-            ))
-          })
+    /** Why these creates may not happen now, if they may not; `bypassable` lets `ignore_existing` skip the user check. */
+    const refusal = (items: ReadonlyArray<CreateParams>, now: number, bypassable: boolean) => {
+      const dupes = duplicates(state, items, now)
+      if (dupes.length > 0) return new DuplicateInvitations({ emailAddresses: dupes })
+      const taken = items.filter((item) =>
+        !(bypassable && item.ignore_existing === true) && state.users.has(normalize(item.email_address))
       )
+      return taken.length > 0 ? new IdentifierExists({ emailAddresses: taken.map((item) => item.email_address) }) : undefined
+    }
+
+    /** Stores a prepared record once `refusal` let it through; answers its wire form. */
+    const insert = (record: Omit<Model.InvitationRecord, "seq">, now: number) => {
+      state.orders.clear()
+      return Model.toWire(append(state, { ...record, seq: state.records.length }), now)
+    }
 
     const control = (
       id: string,
-      f: (record: Model.InvitationRecord) => Either.Either<() => void, ControlFailure>
+      pending: (record: Model.InvitationRecord) => boolean,
+      write: (record: Model.InvitationRecord) => void
     ) =>
-      Effect.sync((): Either.Either<void, ControlFailure> => {
+      Effect.suspend((): Effect.Effect<void, ControlError> => {
         const record = find(id)
-        if (record === undefined) return Either.left("NotFound")
-        return Either.map(f(record), (write) => write())
+        if (record === undefined) return new InvitationNotFound({ invitationId: id })
+        if (!pending(record)) return new NotPending({ invitationId: id })
+        return Effect.sync(() => write(record))
       })
 
     const seed = (params: SeedParams, now: number) =>
@@ -354,34 +381,40 @@ export const make = (frontendApiUrl: string): Effect.Effect<Store> =>
         }))
 
     return {
-      create: (params, now) => Effect.map(createMany([params], now, true), Either.map(([stored]) => stored)),
-      createBulk: (items, now) => createMany(items, now, false),
+      create: (params, now) =>
+        Effect.flatMap(prepare(frontendApiUrl, params, now), (record) =>
+          Effect.suspend((): Effect.Effect<Model.StoredInvitation, DuplicateInvitations | IdentifierExists> => {
+            const refused = refusal([params], now, true)
+            return refused === undefined ? Effect.succeed(insert(record, now)) : refused
+          })),
+      createBulk: (items, now) =>
+        Effect.flatMap(Effect.forEach(items, (item) => prepare(frontendApiUrl, item, now)), (records) =>
+          Effect.suspend((): Effect.Effect<
+            ReadonlyArray<Model.StoredInvitation>,
+            DuplicateInvitations | IdentifierExists
+          > => {
+            const refused = refusal(items, now, false)
+            return refused === undefined ? Effect.succeed(records.map((record) => insert(record, now))) : refused
+          })),
       list: (query, now) => Effect.sync(() => list(state, query, now)),
       revoke: (id, now) =>
-        Effect.sync((): Either.Either<Model.StoredInvitation, ClerkErrors.Failure> => {
+        Effect.suspend((): Effect.Effect<Model.StoredInvitation, InvitationNotFound | NotRevocable> => {
           const record = find(id)
-          if (record === undefined) return Either.left(ClerkErrors.invitationNotFound(id))
-          if (record.state === "revoked") return Either.left(ClerkErrors.alreadyRevoked)
-          if (record.state === "accepted") return Either.left(ClerkErrors.alreadyAccepted)
+          if (record === undefined) return new InvitationNotFound({ invitationId: id })
+          if (record.state !== "pending") return new NotRevocable({ invitationId: id, state: record.state })
           const revoked = { ...record, state: "revoked" as const, updatedAt: now }
           replace(state, revoked)
-          return Either.right(Model.toWire(revoked, now))
+          return Effect.succeed(Model.toWire(revoked, now))
         }),
       seedUser: (email) => Effect.sync(() => void state.users.add(normalize(email))),
       seed,
       accept: (id, now) =>
-        control(id, (record) =>
-          Model.statusAt(record, now) === "pending"
-            ? Either.right(() => {
-              replace(state, { ...record, state: "accepted", updatedAt: now })
-              state.users.add(normalize(record.emailAddress))
-            })
-            : Either.left("NotPending")),
+        control(id, (record) => Model.statusAt(record, now) === "pending", (record) => {
+          replace(state, { ...record, state: "accepted", updatedAt: now })
+          state.users.add(normalize(record.emailAddress))
+        }),
       expire: (id, now) =>
-        control(id, (record) =>
-          record.state === "pending"
-            ? Either.right(() => replace(state, { ...record, expiresAt: now - 1 }))
-            : Either.left("NotPending")),
+        control(id, (record) => record.state === "pending", (record) => replace(state, { ...record, expiresAt: now - 1 })),
       all: (now) => Effect.sync(() => state.records.map((record) => Model.toWire(record, now))),
       reset: Effect.sync(() => {
         state = emptyState()
