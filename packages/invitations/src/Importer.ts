@@ -13,7 +13,16 @@
  *   a pending or accepted invitation are skipped after one `stream` over the list (which spends no
  *   invitation quota), a bulk call rejected for some duplicates is re-sent without them, and the
  *   client's exactly-once create covers dropped connections. Stop and run it again over the same
- *   input: what is done is skipped.
+ *   input: what is done is skipped. A bulk call's `duplicate_record` settles the addresses Clerk
+ *   names as `AlreadyInvited` and re-sends the rest in a bulk call: no single create is spent on
+ *   them.
+ * - Outages: a call that cannot reach Clerk (transport failure or timeout, after the client's
+ *   retries) does not make its addresses `Failed`. The importer pauses both endpoints, probes Clerk
+ *   with a one-item `list` (which spends no invitation quota) every 5 s, doubling to 1 min, and
+ *   when Clerk answers again it sends the work again; past `maxOutage` it stops with
+ *   `OutageTooLong`. A `Retry-After` beyond `maxQuotaWait` stops it with `QuotaWaitTooLong` instead
+ *   of a wait no one expects. Either way every outcome settled before is emitted first, and the
+ *   addresses still in flight are not reported: run it again over the same input to finish.
  *
  * @since 0.1.0
  */
@@ -22,6 +31,7 @@ import * as Data from "effect/Data"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Mailbox from "effect/Mailbox"
 import * as Option from "effect/Option"
@@ -29,8 +39,8 @@ import * as ParseResult from "effect/ParseResult"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type { ClerkError } from "./ClerkError.js"
-import { ClerkApiError, InvalidRequest } from "./ClerkError.js"
+import type { ClerkError, DuplicateEmail, RateLimited } from "./ClerkError.js"
+import { ClerkApiError, ClerkRequestError, InvalidRequest } from "./ClerkError.js"
 import type { CreateParams, Invitation } from "./Invitation.js"
 import * as I from "./Invitation.js"
 import type { CreateError } from "./Invitations.js"
@@ -48,8 +58,14 @@ import { SlidingWindow } from "./internal/slidingWindow.js"
  * - `UserExists`: a user has the address (or accepted an invitation); nothing was created.
  * - `DuplicateInput`: the address appeared earlier in the input; it is handled there.
  * - `Invalid`: the params failed validation; nothing was sent.
- * - `Failed`: Clerk or the network failed after the client's retries; the invitation may or may not
- *   exist (a later run over the same input finds out and finishes the job).
+ * - `Failed`: Clerk failed after the client's retries and `attempts` rounds (a `5xx`, a broken
+ *   body); the invitation may or may not exist (a later run over the same input finds out and
+ *   finishes the job). A network outage is not a failure: the importer waits it out (`maxOutage`).
+ *
+ * After an outage, an address whose call may have reached Clerk is sent again as a fresh call.
+ * If that earlier call did create the invitation, the fresh one meets it and cannot show it is this
+ * run's: the address is then `AlreadyInvited`, the honest answer (one invitation exists; this run
+ * does not claim it). The same holds for a bulk call's `duplicate_record`.
  *
  * @since 0.1.0
  * @category models
@@ -88,8 +104,10 @@ export interface Progress {
   readonly invited: number
   /** Invitations created per hour since the run started. */
   readonly ratePerHour: number
-  /** When the importer is waiting for a quota slot: until when. */
+  /** When the importer is waiting for a quota slot (or, during an outage, its next probe): until when. */
   readonly waitingUntil: Option.Option<DateTime.Utc>
+  /** During an outage (Clerk unreachable, sending paused): since when. Absent otherwise. */
+  readonly outageSince?: DateTime.Utc | undefined
 }
 
 /**
@@ -105,7 +123,9 @@ export interface Result {
 
 /**
  * Clerk's invitation quotas per secret key, which the importer paces itself to. Set `create: 0` or
- * `bulk: 0` to use one endpoint only.
+ * `bulk: 0` to use one endpoint only (not both). Lower them for a key another process shares, or
+ * for an instance with other limits; squeeze the window for tests. Counts are whole numbers, the
+ * window longer than 0: anything else fails the import with `InvalidRequest` before any request.
  *
  * @since 0.1.0
  * @category models
@@ -139,7 +159,82 @@ export interface Options {
   readonly attempts?: number | undefined
   /** Called with every change of progress, waits included. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+  /**
+   * How long Clerk may stay unreachable (transport failures, timeouts) before the import stops with
+   * `OutageTooLong`; meanwhile it is paused and probing. Default 30 minutes.
+   */
+  readonly maxOutage?: Duration.DurationInput | undefined
+  /**
+   * The longest `Retry-After` the importer waits out; a longer one stops the import with
+   * `QuotaWaitTooLong`. Default 65 minutes: Clerk's quota window is an hour. A 429 without a
+   * readable `Retry-After` blocks the endpoint for the quota window (`limits.window`).
+   */
+  readonly maxQuotaWait?: Duration.DurationInput | undefined
 }
+
+const formatWhen = (at: Option.Option<DateTime.Utc>) =>
+  Option.match(at, { onNone: () => "beyond any representable date", onSome: DateTime.formatIso })
+
+const stillToDo = (unsettled: number, inputDone: boolean) =>
+  `${unsettled} address${unsettled === 1 ? "" : "es"} read but not settled${inputDone ? "" : ", the input not read to its end"}`
+
+/**
+ * The import stopped because Clerk stayed unreachable longer than `maxOutage`. Every outcome
+ * settled before was emitted; the `unsettled` addresses (and any input not yet read) have no
+ * outcome, none is `Failed`: run the import again over the same input to finish (nothing is
+ * invited twice).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OutageTooLong extends Schema.TaggedError<OutageTooLong>()("OutageTooLong", {
+  since: Schema.DateTimeUtcFromSelf,
+  elapsed: Schema.DurationFromSelf,
+  maxOutage: Schema.DurationFromSelf,
+  unsettled: Schema.Number,
+  inputDone: Schema.Boolean,
+  lastError: ClerkRequestError
+}) {
+  override get message(): string {
+    return `Clerk could not be reached for ${Duration.format(this.elapsed)} (since ${DateTime.formatIso(this.since)}; ` +
+      `maxOutage ${Duration.format(this.maxOutage)}), so the import stopped with ${stillToDo(this.unsettled, this.inputDone)}. ` +
+      `Last error: ${this.lastError.message} Check the network, then run it again over the same input: what is done is skipped.`
+  }
+}
+
+/**
+ * The import stopped because Clerk asked to wait (`Retry-After`) longer than `maxQuotaWait`, which
+ * no quota window explains. `until` is when the wait would end (none if beyond any date). Every
+ * outcome settled before was emitted; run the import again later over the same input to finish.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class QuotaWaitTooLong extends Schema.TaggedError<QuotaWaitTooLong>()("QuotaWaitTooLong", {
+  endpoint: Schema.Literal("create", "bulk"),
+  retryAfter: Schema.DurationFromSelf,
+  until: Schema.OptionFromSelf(Schema.DateTimeUtcFromSelf),
+  maxQuotaWait: Schema.DurationFromSelf,
+  unsettled: Schema.Number,
+  inputDone: Schema.Boolean,
+  traceId: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    const path = this.endpoint === "bulk" ? "POST /invitations/bulk" : "POST /invitations"
+    return `Clerk asked to wait ${Duration.format(this.retryAfter)} before the next ${path} (until ${formatWhen(this.until)}), ` +
+      `more than maxQuotaWait (${Duration.format(this.maxQuotaWait)}), so the import stopped with ` +
+      `${stillToDo(this.unsettled, this.inputDone)}. Run it again over the same input later: what is done is skipped.` +
+      (this.traceId === undefined ? "" : ` (Clerk trace ${this.traceId})`)
+  }
+}
+
+/**
+ * Why an import stopped before its end, other than a refused key or a failing input.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ImportStopped = OutageTooLong | QuotaWaitTooLong
 
 /**
  * Clerk's documented quotas: 100 creates and 25 bulk calls per hour.
@@ -153,13 +248,73 @@ interface Item {
   readonly emailAddress: string
   readonly params: CreateParams
   readonly round: number
+  /** Only a single create can tell this one apart: a bulk rejection named no one. */
+  readonly solo: boolean
+}
+
+interface Settings {
+  readonly create: number
+  readonly bulk: number
+  readonly windowMillis: number
+  readonly batchSize: number
+  readonly attempts: number
+  readonly maxOutageMillis: number
+  readonly maxQuotaWaitMillis: number
+}
+
+type Issue = { readonly path: ReadonlyArray<string>; readonly message: string }
+
+// The options, checked once before anything is sent: a clear InvalidRequest rather than an import
+// that can never send (both quotas 0), never waits (a window of 0) or spins (a batch of NaN).
+const settingsOf = (options: Options): Either.Either<Settings, InvalidRequest> => {
+  const issues: Array<Issue> = []
+  const count = (path: ReadonlyArray<string>, value: number | undefined, fallback: number, min: number, max: number) => {
+    if (value === undefined) return fallback
+    if (!Number.isInteger(value) || value < min || value > max) {
+      issues.push({ path, message: `Expected a whole number from ${min} to ${max}, got ${value}` })
+    }
+    return value
+  }
+  const millis = (path: ReadonlyArray<string>, value: Duration.DurationInput | undefined, fallback: Duration.Duration, finite: boolean) => {
+    const decoded = value === undefined ? Option.some(fallback) : Duration.decodeUnknown(value)
+    const ms = Option.match(decoded, { onNone: () => Number.NaN, onSome: Duration.toMillis })
+    if (Number.isNaN(ms) || ms < 0 || (finite && !(ms > 0 && Number.isFinite(ms)))) {
+      issues.push({ path, message: `Expected a duration${finite ? " longer than 0" : ""}, got ${String(value)}` })
+    }
+    return ms
+  }
+  const create = count(["limits", "create"], options.limits?.create, clerkLimits.create, 0, Number.MAX_SAFE_INTEGER)
+  const bulk = count(["limits", "bulk"], options.limits?.bulk, clerkLimits.bulk, 0, Number.MAX_SAFE_INTEGER)
+  if (create === 0 && bulk === 0) issues.push({ path: ["limits"], message: "create and bulk cannot both be 0: nothing could be sent" })
+  const settings: Settings = {
+    create,
+    bulk,
+    windowMillis: millis(["limits", "window"], options.limits?.window, clerkLimits.window, true),
+    batchSize: count(["batchSize"], options.batchSize, 10, 1, 10),
+    attempts: count(["attempts"], options.attempts, 3, 1, Number.MAX_SAFE_INTEGER),
+    maxOutageMillis: millis(["maxOutage"], options.maxOutage, Duration.minutes(30), false),
+    maxQuotaWaitMillis: millis(["maxQuotaWait"], options.maxQuotaWait, Duration.minutes(65), false)
+  }
+  if (issues.length === 0) return Either.right(settings)
+  const lines = issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+  return Either.left(new InvalidRequest({ message: `Invalid import options: ${lines.join("; ")}`, issues }))
 }
 
 const isTransient = (error: ClerkError) =>
   error._tag === "ClerkRequestError" ||
   (error._tag === "ClerkApiError" && (error.status >= 500 || error.status < 300))
 
+/** Clerk could not be reached (after the client's retries): wait it out, this is no failure of the row. */
+const isOutage = (error: ClerkError): error is ClerkRequestError =>
+  error._tag === "ClerkRequestError" && (error.reason === "Transport" || error.reason === "Timeout")
+
+/** Whether a 429's wait is Clerk's own `Retry-After` (a client may flag a guess with `retryAfterKnown: false`). */
+const knownWait = (error: RateLimited): boolean => !("retryAfterKnown" in error) || error.retryAfterKnown !== false
+
 type Endpoint = "create" | "bulk"
+
+const probeFirstMillis = 5_000
+const probeMaxMillis = 60_000
 
 const validate = Schema.validateEither(Schema.typeSchema(I.CreateParams), { errors: "all", onExcessProperty: "error" })
 const key = (email: string) => email.toLowerCase()
@@ -179,8 +334,10 @@ const invalidParams = (error: ParseResult.ParseError) =>
 
 /**
  * Invites every address in `input` at the pace Clerk allows, and streams one `Result` per address.
- * The stream fails only when Clerk refuses the key (`Unauthorized`) or the input stream fails;
- * every other failure is a `Failed` result and the import goes on.
+ * The stream fails only when Clerk refuses the key (`Unauthorized`), the input stream fails, the
+ * options are invalid (`InvalidRequest`, nothing sent), or the import stops (`OutageTooLong`,
+ * `QuotaWaitTooLong`, after every settled outcome); every other failure is a `Failed` result and
+ * the import goes on.
  *
  * @since 0.1.0
  * @category constructors
@@ -188,30 +345,37 @@ const invalidParams = (error: ParseResult.ParseError) =>
 export const invite = <E = never, R = never>(
   input: Iterable<CreateParams> | Stream.Stream<CreateParams, E, R>,
   options: Options = {}
-): Stream.Stream<Result, E | ClerkError, Invitations | R> =>
+): Stream.Stream<Result, E | ClerkError | ImportStopped, Invitations | R> =>
   Stream.unwrapScoped(Effect.gen(function*() {
+    const settings = yield* settingsOf(options)
     const invitations = yield* Invitations
-    const window = Duration.decode(options.limits?.window ?? clerkLimits.window)
+    const scope = yield* Effect.scope
     const quotas: Record<Endpoint, SlidingWindow> = {
-      create: new SlidingWindow(options.limits?.create ?? clerkLimits.create, Duration.toMillis(window)),
-      bulk: new SlidingWindow(options.limits?.bulk ?? clerkLimits.bulk, Duration.toMillis(window))
+      create: new SlidingWindow(settings.create, settings.windowMillis),
+      bulk: new SlidingWindow(settings.bulk, settings.windowMillis)
     }
-    const batchSize = Math.max(1, Math.min(10, options.batchSize ?? 10))
-    const attempts = Math.max(1, options.attempts ?? 3)
-    const mailbox = yield* Mailbox.make<Result, E | ClerkError>()
+    const { attempts, batchSize } = settings
+    const skipExisting = options.skipExisting ?? true
+    const mailbox = yield* Mailbox.make<Result, E | ClerkError | ImportStopped>()
     const wake = yield* Queue.sliding<void>(1)
     const startedAt = yield* Clock.currentTimeMillis
 
-    // State, owned by the coordinator fiber and the calls it forks (one per endpoint at a time).
+    // State, owned by the coordinator fiber and the fibers it forks (one call per endpoint at a
+    // time, and the outage probe).
     const queued: Array<Item> = []
     const soloQueue: Array<Item> = [] // only single creates can tell these apart
     const seen = new Set<string>()
     const inFlight: Record<Endpoint, boolean> = { create: false, bulk: false }
+    const fibers: Array<Fiber.RuntimeFiber<void, ClerkError>> = []
     let inputDone = false
     let done = 0
     let invited = 0
     let read = 0
     let waitingUntil = Option.none<DateTime.Utc>()
+    // Clerk unreachable: since when, and the last transport error. Nothing is sent meanwhile.
+    let outage: { readonly since: number; lastError: ClerkRequestError } | undefined
+    // Set when the import must stop: the error, given what is left unsettled by then.
+    let stop: ((unsettled: number, inputDone: boolean) => ImportStopped) | undefined
 
     const progress = Effect.map(Clock.currentTimeMillis, (now): Progress => ({
       done,
@@ -219,7 +383,8 @@ export const invite = <E = never, R = never>(
       inputDone,
       invited,
       ratePerHour: now > startedAt ? invited / ((now - startedAt) / 3_600_000) : 0,
-      waitingUntil
+      waitingUntil,
+      ...(outage === undefined ? {} : { outageSince: DateTime.unsafeMake(outage.since) })
     }))
     const report = options.onProgress === undefined
       ? Effect.void
@@ -233,17 +398,27 @@ export const invite = <E = never, R = never>(
         if (options.onProgress !== undefined) yield* options.onProgress(snapshot)
       })
 
-    // 1. What is already there: one pass over pending and accepted invitations.
+    // 1. What is already there: one pass over pending and accepted invitations (again whenever a
+    //    bulk call meets a duplicate: someone else is inviting too).
     const existing = new Map<string, "pending" | "accepted">()
-    if (options.skipExisting ?? true) {
-      yield* invitations.stream({ status: ["pending", "accepted"], pageSize: 500 }).pipe(
-        Stream.runForEach((invitation) =>
-          Effect.sync(() => {
-            const status = invitation.status === "accepted" ? "accepted" : "pending"
-            if (existing.get(key(invitation.emailAddress)) !== "accepted") existing.set(key(invitation.emailAddress), status)
-          })
-        )
-      )
+    const scan = invitations.stream({ status: ["pending", "accepted"], pageSize: 500 }).pipe(
+      Stream.runFold(new Map<string, "pending" | "accepted">(), (found, invitation) => {
+        const k = key(invitation.emailAddress)
+        if (found.get(k) !== "accepted") found.set(k, invitation.status === "accepted" ? "accepted" : "pending")
+        return found
+      }),
+      Effect.map((found) => {
+        existing.clear()
+        for (const [k, status] of found) existing.set(k, status)
+      })
+    )
+    if (skipExisting) yield* scan
+    // What Clerk already holds for this address, as an outcome; undefined if it is to be sent.
+    const known = (emailAddress: string, params: CreateParams): Outcome | undefined => {
+      const status = existing.get(key(emailAddress))
+      if (status === "accepted") return Outcome.UserExists({ emailAddress })
+      if (status === "pending" && params.ignoreExisting !== true) return Outcome.AlreadyInvited({ emailAddress })
+      return undefined
     }
 
     // 2. Read the input: validate, de-duplicate, skip what exists, queue the rest.
@@ -256,10 +431,9 @@ export const invite = <E = never, R = never>(
         const k = key(emailAddress)
         if (seen.has(k)) return emit(Outcome.DuplicateInput({ emailAddress }))
         seen.add(k)
-        const status = existing.get(k)
-        if (status === "pending" && params.ignoreExisting !== true) return emit(Outcome.AlreadyInvited({ emailAddress }))
-        if (status === "accepted") return emit(Outcome.UserExists({ emailAddress }))
-        queued.push({ emailAddress, params, round: 1 })
+        const skip = skipExisting ? known(emailAddress, params) : undefined
+        if (skip !== undefined) return emit(skip)
+        queued.push({ emailAddress, params, round: 1, solo: false })
         return wake.offer(undefined)
       })
     const source: Stream.Stream<CreateParams, E, R> = Symbol.iterator in input ? Stream.fromIterable(input) : input
@@ -273,45 +447,134 @@ export const invite = <E = never, R = never>(
     )
 
     // 3. Send, pacing each endpoint to its quota.
-    const requeue = (items: ReadonlyArray<Item>, solo = false) =>
+    const requeue = (items: ReadonlyArray<Item>) =>
       Effect.sync(() => {
-        if (solo) soloQueue.unshift(...items)
-        else queued.unshift(...items)
+        soloQueue.unshift(...items.filter((item) => item.solo))
+        queued.unshift(...items.filter((item) => !item.solo))
       })
 
+    // Settles what the refreshed list shows as done, without sending it.
+    const sweep = Effect.suspend(() => {
+      const settled: Array<Outcome> = []
+      for (const queue of [queued, soloQueue]) {
+        let kept = 0
+        for (const item of queue) {
+          const outcome = known(item.emailAddress, item.params)
+          if (outcome === undefined) queue[kept++] = item
+          else settled.push(outcome)
+        }
+        queue.length = kept
+      }
+      return Effect.forEach(settled, emit, { discard: true })
+    })
+
+    // A bulk call refused for duplicates. Clerk names the addresses with a pending invitation
+    // (`meta.email_addresses`): those are AlreadyInvited, the rest go again by bulk. When the error
+    // names the whole batch it may be the client's fallback (Clerk named no one), so the list,
+    // refreshed, confirms which are taken; only what nothing confirms is split into single creates.
+    const settleDuplicate = (items: ReadonlyArray<Item>, error: DuplicateEmail): Effect.Effect<void> => {
+      const first = items[0]
+      if (items.length === 1 && first !== undefined) {
+        const emailAddress = first.emailAddress
+        return emit(error.reason === "UserExists" ? Outcome.UserExists({ emailAddress }) : Outcome.AlreadyInvited({ emailAddress }))
+      }
+      // 422 form_identifier_exists names no address: only single creates can tell.
+      if (error.reason === "UserExists") return requeue(items.map((item) => ({ ...item, solo: true })))
+      const named = new Set(error.emailAddresses.map(key))
+      const hit = items.filter((item) => named.has(key(item.emailAddress)))
+      const trusted = hit.length > 0 && hit.length < items.length
+      return Effect.gen(function*() {
+        const refreshed = Either.isRight(yield* Effect.either(scan))
+        const taken = trusted ? hit : refreshed ? items.filter((item) => existing.has(key(item.emailAddress))) : []
+        if (taken.length === 0) return yield* requeue(items.map((item) => ({ ...item, solo: true })))
+        yield* Effect.forEach(taken, (item) =>
+          emit(
+            !trusted && existing.get(key(item.emailAddress)) === "accepted"
+              ? Outcome.UserExists({ emailAddress: item.emailAddress })
+              : Outcome.AlreadyInvited({ emailAddress: item.emailAddress })
+          ), { discard: true })
+        yield* requeue(items.filter((item) => !taken.includes(item)))
+        if (skipExisting && refreshed) yield* sweep
+      })
+    }
+
+    // Clerk unreachable: pause both endpoints and probe with a one-item list (no invitation quota)
+    // every 5 s, doubling to 1 min, until it answers (go on) or `maxOutage` has passed (stop).
+    const probe: Effect.Effect<void, ClerkError> = Effect.gen(function*() {
+      let delay = probeFirstMillis
+      while (outage !== undefined) {
+        const now = yield* Clock.currentTimeMillis
+        const wait = Math.min(delay, Math.max(0, outage.since + settings.maxOutageMillis - now))
+        waitingUntil = Option.some(DateTime.unsafeMake(now + wait))
+        yield* report
+        yield* Effect.sleep(Duration.millis(wait))
+        const answer = yield* Effect.either(invitations.list({ limit: 1 }))
+        const current = outage
+        if (current === undefined) break
+        if (Either.isLeft(answer) && answer.left._tag === "Unauthorized") return yield* answer.left
+        if (Either.isRight(answer) || !isOutage(answer.left)) {
+          outage = undefined
+          waitingUntil = Option.none()
+          yield* wake.offer(undefined)
+          break
+        }
+        current.lastError = answer.left
+        const after = yield* Clock.currentTimeMillis
+        if (after - current.since >= settings.maxOutageMillis) {
+          const lastError = answer.left
+          stop ??= (unsettled, inputDone) =>
+            new OutageTooLong({
+              since: DateTime.unsafeMake(current.since),
+              elapsed: Duration.millis(after - current.since),
+              maxOutage: Duration.millis(settings.maxOutageMillis),
+              unsettled,
+              inputDone,
+              lastError
+            })
+          yield* wake.offer(undefined)
+          break
+        }
+        delay = Math.min(delay * 2, probeMaxMillis)
+      }
+    })
+    const startOutage = (error: ClerkRequestError) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.suspend(() => {
+          if (outage !== undefined) {
+            outage.lastError = error
+            return Effect.void
+          }
+          outage = { since: now, lastError: error }
+          return Effect.flatMap(Effect.forkIn(probe, scope), (fiber) => Effect.sync(() => void fibers.push(fiber)))
+        }))
+
     const settle = (endpoint: Endpoint, items: ReadonlyArray<Item>, error: CreateError): Effect.Effect<void, ClerkError> => {
+      if (isOutage(error)) return Effect.zipRight(requeue(items), startOutage(error))
       switch (error._tag) {
         case "RateLimited":
           return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            quotas[endpoint].block(now + Duration.toMillis(error.retryAfter))
+            const knownRetryAfter = knownWait(error)
+            const wait = knownRetryAfter ? Duration.toMillis(error.retryAfter) : settings.windowMillis
+            if (knownRetryAfter && wait > settings.maxQuotaWaitMillis) {
+              stop ??= (unsettled, inputDone) =>
+                new QuotaWaitTooLong({
+                  endpoint,
+                  retryAfter: error.retryAfter,
+                  until: DateTime.make(now + wait),
+                  maxQuotaWait: Duration.millis(settings.maxQuotaWaitMillis),
+                  unsettled,
+                  inputDone,
+                  ...(error.traceId === undefined ? {} : { traceId: error.traceId })
+                })
+            } else {
+              quotas[endpoint].block(now + wait)
+            }
             return requeue(items)
           })
         case "Unauthorized":
           return Effect.fail(error)
-        case "DuplicateEmail": {
-          if (items.length === 1) {
-            const emailAddress = items[0]?.emailAddress ?? ""
-            return emit(
-              error.reason === "UserExists" ? Outcome.UserExists({ emailAddress }) : Outcome.AlreadyInvited({ emailAddress })
-            )
-          }
-          const named = new Set(error.emailAddresses.map(key))
-          const hit = items.filter((item) => named.has(key(item.emailAddress)))
-          const rest = items.filter((item) => !named.has(key(item.emailAddress)))
-          if (hit.length === 0 || rest.length === 0) {
-            // Clerk did not say which: ask one by one (only single creates can tell).
-            return requeue(items, true)
-          }
-          return Effect.zipRight(
-            Effect.forEach(hit, (item) =>
-              emit(
-                error.reason === "UserExists"
-                  ? Outcome.UserExists({ emailAddress: item.emailAddress })
-                  : Outcome.AlreadyInvited({ emailAddress: item.emailAddress })
-              ), { discard: true }),
-            requeue(rest)
-          )
-        }
+        case "DuplicateEmail":
+          return settleDuplicate(items, error)
         default: {
           const again = isTransient(error) ? items.filter((item) => item.round < attempts) : []
           return Effect.zipRight(
@@ -356,17 +619,18 @@ export const invite = <E = never, R = never>(
       )
 
     const coordinator = Effect.gen(function*() {
-      const calls: Array<Fiber.RuntimeFiber<void, ClerkError>> = []
       while (true) {
         const now = yield* Clock.currentTimeMillis
         const startCall = (endpoint: Endpoint, items: ReadonlyArray<Item>) =>
           Effect.gen(function*() {
             inFlight[endpoint] = true
             quotas[endpoint].use(now)
-            calls.push(yield* Effect.fork(call(endpoint, items)))
+            fibers.push(yield* Effect.fork(call(endpoint, items)))
           })
-        const bulkOn = quotas.bulk.limit > 0
-        const createOn = quotas.create.limit > 0
+        // Paused while Clerk is unreachable, and for good once the import must stop.
+        const sending = outage === undefined && stop === undefined
+        const bulkOn = sending && quotas.bulk.limit > 0
+        const createOn = sending && quotas.create.limit > 0
         if (!inFlight.bulk && bulkOn && queued.length > 0 && quotas.bulk.freeAt(now) <= now) {
           yield* startCall("bulk", queued.splice(0, batchSize))
         }
@@ -375,37 +639,44 @@ export const invite = <E = never, R = never>(
           if (next !== undefined) yield* startCall("create", [next])
         }
         // Without single creates, ambiguous bulk rejections can only be retried one per bulk call.
-        if (!createOn && !inFlight.bulk && soloQueue.length > 0 && quotas.bulk.freeAt(now) <= now) {
+        if (quotas.create.limit === 0 && bulkOn && !inFlight.bulk && soloQueue.length > 0 && quotas.bulk.freeAt(now) <= now) {
           const next = soloQueue.shift()
           if (next !== undefined) yield* startCall("bulk", [next])
         }
         const work = queued.length + soloQueue.length
-        if (work === 0 && !inFlight.bulk && !inFlight.create && inputDone) break
+        if (!inFlight.bulk && !inFlight.create && (stop !== undefined || (work === 0 && inputDone))) break
         // Sleep until a slot frees for pending work, or until something changes.
         const wakeAt = [
-          ...(work > 0 && bulkOn && !inFlight.bulk && queued.length + (createOn ? 0 : soloQueue.length) > 0
+          ...(work > 0 && bulkOn && !inFlight.bulk && queued.length + (quotas.create.limit > 0 ? 0 : soloQueue.length) > 0
             ? [quotas.bulk.freeAt(now)]
             : []),
           ...(work > 0 && createOn && !inFlight.create ? [quotas.create.freeAt(now)] : [])
         ].filter((at) => at > now)
         const until = wakeAt.length === 0 ? undefined : Math.min(...wakeAt)
         const idle = until !== undefined && !inFlight.bulk && !inFlight.create
-        waitingUntil = idle ? Option.some(DateTime.unsafeMake(until)) : Option.none()
-        if (idle) yield* report
+        if (outage === undefined) {
+          waitingUntil = idle ? Option.some(DateTime.unsafeMake(until)) : Option.none()
+          if (idle) yield* report
+        }
         yield* Queue.take(wake).pipe(
           // At least a whole millisecond: clocks may report fractions, and a sleep that rounds to
           // nothing would wake at the same instant, again and again.
           until === undefined ? (self) => self : Effect.race(Effect.sleep(Duration.millis(Math.max(1, Math.ceil(until - now)))))
         )
-        waitingUntil = Option.none()
-        // Surface a failed call (Unauthorized) at once.
-        for (const fiber of calls.splice(0)) {
+        if (outage === undefined) waitingUntil = Option.none()
+        // Surface a failed call or probe (Unauthorized) at once.
+        for (const fiber of fibers.splice(0)) {
           const exit = yield* Fiber.poll(fiber)
           if (Option.isSome(exit)) yield* exit.value
-          else calls.push(fiber)
+          else fibers.push(fiber)
         }
       }
-      yield* Fiber.joinAll(calls)
+      if (stop !== undefined) {
+        // Every settled outcome is out; what is left has none, and none is Failed.
+        for (const fiber of fibers.splice(0)) yield* Fiber.interrupt(fiber)
+        return yield* stop(read - done, inputDone)
+      }
+      yield* Fiber.joinAll(fibers)
       yield* Fiber.join(reader)
     })
 
