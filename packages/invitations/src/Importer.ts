@@ -276,7 +276,12 @@ const settingsOf = (options: Options): Either.Either<Settings, InvalidRequest> =
     return value
   }
   const millis = (path: ReadonlyArray<string>, value: Duration.DurationInput | undefined, fallback: Duration.Duration, finite: boolean) => {
-    const decoded = value === undefined ? Option.some(fallback) : Duration.decodeUnknown(value)
+    // a negative number of millis would decode as 0: refuse it instead
+    const decoded = value === undefined
+      ? Option.some(fallback)
+      : typeof value === "number" && value < 0
+      ? Option.none()
+      : Duration.decodeUnknown(value)
     const ms = Option.match(decoded, { onNone: () => Number.NaN, onSome: Duration.toMillis })
     if (Number.isNaN(ms) || ms < 0 || (finite && !(ms > 0 && Number.isFinite(ms)))) {
       issues.push({ path, message: `Expected a duration${finite ? " longer than 0" : ""}, got ${String(value)}` })

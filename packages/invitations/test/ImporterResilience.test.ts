@@ -15,6 +15,7 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FastCheck from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -162,6 +163,53 @@ describe("a Retry-After beyond any quota window", () => {
     Effect.gen(function*() {
       const emulator = yield* ClerkEmulator.ClerkEmulator
       yield* emulator.injectFaults("bulk", Fault.Status({ status: 429, retryAfter: 3600 }), 1)
+      const { exit, results } = yield* runSimulated(Importer.invite(emails(10), { limits: { create: 0 } }), "1 minute")
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.deepStrictEqual(tally(results), { Invited: 10 })
+    }).pipe(Effect.provide(stack())))
+})
+
+describe("options", () => {
+  it.effect.prop(
+    "limits that could never send, or a window of nothing, fail with InvalidRequest before any request",
+    [FastCheck.constantFrom<Importer.Options>(
+      { limits: { create: 0, bulk: 0 } },
+      { limits: { create: -1 } },
+      { limits: { bulk: 2.5 } },
+      { limits: { window: 0 } },
+      { limits: { window: Number.NaN } },
+      { batchSize: Number.NaN },
+      { batchSize: 11 },
+      { attempts: 0 },
+      { maxOutage: -1 }
+    )],
+    ([options]) =>
+      Effect.gen(function*() {
+        const emulator = yield* ClerkEmulator.ClerkEmulator
+        const { exit } = yield* runSimulated(Importer.invite(emails(3), options), "1 minute", 5)
+        const error = failureOf(exit)
+        assert.strictEqual(error?._tag, "InvalidRequest")
+        assert.match(error?.message ?? "", /^Invalid import options: /)
+        assert.lengthOf(yield* emulator.requests, 0)
+      }).pipe(Effect.provide(stack()))
+  )
+
+  it.effect("--quotas create=100,bulk=25,window=1h is the shape limits take", () =>
+    Effect.gen(function*() {
+      const { exit, results } = yield* runSimulated(
+        Importer.invite(emails(30), { limits: { create: 1, bulk: 2, window: Duration.hours(1) } }),
+        "10 minutes"
+      )
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.deepStrictEqual(tally(results), { Invited: 30 })
+    }).pipe(Effect.provide(stack({ rateLimits: { create: 1, bulk: 2 } }))))
+})
+
+describe("a 429 without a Retry-After", () => {
+  it.effect("blocks the endpoint and the import goes on (no stop)", () =>
+    Effect.gen(function*() {
+      const emulator = yield* ClerkEmulator.ClerkEmulator
+      yield* emulator.injectFaults("bulk", Fault.Status({ status: 429 }), 6)
       const { exit, results } = yield* runSimulated(Importer.invite(emails(10), { limits: { create: 0 } }), "1 minute")
       assert.isTrue(Exit.isSuccess(exit))
       assert.deepStrictEqual(tally(results), { Invited: 10 })
