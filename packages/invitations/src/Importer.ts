@@ -35,17 +35,16 @@ import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Mailbox from "effect/Mailbox"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type { ClerkError, DuplicateEmail, RateLimited } from "./ClerkError.js"
+import type { ClerkError } from "./ClerkError.js"
 import { ClerkApiError, ClerkRequestError, InvalidRequest } from "./ClerkError.js"
 import type { CreateParams, Invitation } from "./Invitation.js"
-import * as I from "./Invitation.js"
-import type { CreateError } from "./Invitations.js"
 import { Invitations } from "./Invitations.js"
-import { SlidingWindow } from "./internal/slidingWindow.js"
+import { type Endpoint, Pacer } from "./internal/pacer.js"
+import { checkRow, emailOf } from "./internal/rows.js"
+import { addressKey, isOutage, type Item, settleConfirmed, settleFailure, settleSuccess, type Verdict } from "./internal/settle.js"
 
 /**
  * What happened to one address.
@@ -244,14 +243,6 @@ export type ImportStopped = OutageTooLong | QuotaWaitTooLong
  */
 export const clerkLimits = { create: 100, bulk: 25, window: Duration.hours(1) } as const
 
-interface Item {
-  readonly emailAddress: string
-  readonly params: CreateParams
-  readonly round: number
-  /** Only a single create can tell this one apart: a bulk rejection named no one. */
-  readonly solo: boolean
-}
-
 interface Settings {
   readonly create: number
   readonly bulk: number
@@ -305,37 +296,8 @@ const settingsOf = (options: Options): Either.Either<Settings, InvalidRequest> =
   return Either.left(new InvalidRequest({ message: `Invalid import options: ${lines.join("; ")}`, issues }))
 }
 
-const isTransient = (error: ClerkError) =>
-  error._tag === "ClerkRequestError" ||
-  (error._tag === "ClerkApiError" && (error.status >= 500 || error.status < 300))
-
-/** Clerk could not be reached (after the client's retries): wait it out, this is no failure of the row. */
-const isOutage = (error: ClerkError): error is ClerkRequestError =>
-  error._tag === "ClerkRequestError" && (error.reason === "Transport" || error.reason === "Timeout")
-
-/** Whether a 429's wait is Clerk's own `Retry-After` (a client may flag a guess with `retryAfterKnown: false`). */
-const knownWait = (error: RateLimited): boolean => !("retryAfterKnown" in error) || error.retryAfterKnown !== false
-
-type Endpoint = "create" | "bulk"
-
 const probeFirstMillis = 5_000
 const probeMaxMillis = 60_000
-
-const validate = Schema.validateEither(Schema.typeSchema(I.CreateParams), { errors: "all", onExcessProperty: "error" })
-const key = (email: string) => email.toLowerCase()
-const emailOf = (params: unknown): string =>
-  typeof params === "object" && params !== null && "emailAddress" in params && typeof params.emailAddress === "string"
-    ? params.emailAddress
-    : String(params)
-
-const invalidParams = (error: ParseResult.ParseError) =>
-  new InvalidRequest({
-    message: `Invalid invite parameters: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
-    issues: ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-      path: issue.path.map(String),
-      message: issue.message
-    }))
-  })
 
 /**
  * Invites every address in `input` at the pace Clerk allows, and streams one `Result` per address.
@@ -343,6 +305,10 @@ const invalidParams = (error: ParseResult.ParseError) =>
  * options are invalid (`InvalidRequest`, nothing sent), or the import stops (`OutageTooLong`,
  * `QuotaWaitTooLong`, after every settled outcome); every other failure is a `Failed` result and
  * the import goes on.
+ *
+ * It runs as one coordinator fiber that reads the queue and starts calls when the pacer has a slot
+ * (`internal/pacer.ts`), one call per endpoint at a time, each settled by the settle policy
+ * (`internal/settle.ts`) into outcomes, rows queued again, and what the import does next.
  *
  * @since 0.1.0
  * @category constructors
@@ -355,60 +321,50 @@ export const invite = <E = never, R = never>(
     const settings = yield* settingsOf(options)
     const invitations = yield* Invitations
     const scope = yield* Effect.scope
-    const quotas: Record<Endpoint, SlidingWindow> = {
-      create: new SlidingWindow(settings.create, settings.windowMillis),
-      bulk: new SlidingWindow(settings.bulk, settings.windowMillis)
-    }
-    const { attempts, batchSize } = settings
+    const pacer = new Pacer({ create: settings.create, bulk: settings.bulk }, settings.windowMillis)
     const skipExisting = options.skipExisting ?? true
     const mailbox = yield* Mailbox.make<Result, E | ClerkError | ImportStopped>()
     const wake = yield* Queue.sliding<void>(1)
+    const signal = wake.offer(undefined)
     const startedAt = yield* Clock.currentTimeMillis
 
-    // State, owned by the coordinator fiber and the fibers it forks (one call per endpoint at a
-    // time, and the outage probe).
-    const queued: Array<Item> = []
-    const soloQueue: Array<Item> = [] // only single creates can tell these apart
-    const seen = new Set<string>()
-    const inFlight: Record<Endpoint, boolean> = { create: false, bulk: false }
+    // The import's state, owned by the coordinator and the fibers it forks (one call per endpoint
+    // at a time, and the outage probe), which take turns on one thread.
+    const queue = { bulk: new Array<Item>(), solo: new Array<Item>() } // solo: only single creates can tell these apart
+    const counts = { read: 0, done: 0, invited: 0, inputDone: false }
     const fibers: Array<Fiber.RuntimeFiber<void, ClerkError>> = []
-    let inputDone = false
-    let done = 0
-    let invited = 0
-    let read = 0
     let waitingUntil = Option.none<DateTime.Utc>()
     // Clerk unreachable: since when, and the last transport error. Nothing is sent meanwhile.
     let outage: { readonly since: number; lastError: ClerkRequestError } | undefined
-    // Set when the import must stop: the error, given what is left unsettled by then.
+    // Set once the import must stop: its error, given what is left unsettled by then.
     let stop: ((unsettled: number, inputDone: boolean) => ImportStopped) | undefined
 
+    // Progress and outcomes.
     const progress = Effect.map(Clock.currentTimeMillis, (now): Progress => ({
-      done,
-      remaining: read - done,
-      inputDone,
-      invited,
-      ratePerHour: now > startedAt ? invited / ((now - startedAt) / 3_600_000) : 0,
+      done: counts.done,
+      remaining: counts.read - counts.done,
+      inputDone: counts.inputDone,
+      invited: counts.invited,
+      ratePerHour: now > startedAt ? counts.invited / ((now - startedAt) / 3_600_000) : 0,
       waitingUntil,
       ...(outage === undefined ? {} : { outageSince: DateTime.unsafeMake(outage.since) })
     }))
-    const report = options.onProgress === undefined
-      ? Effect.void
-      : Effect.flatMap(progress, options.onProgress)
+    const report = options.onProgress === undefined ? Effect.void : Effect.flatMap(progress, options.onProgress)
     const emit = (outcome: Outcome) =>
       Effect.gen(function*() {
-        done++
-        if (outcome._tag === "Invited") invited++
+        counts.done++
+        if (outcome._tag === "Invited") counts.invited++
         const snapshot = yield* progress
         yield* mailbox.offer({ outcome, progress: snapshot })
         if (options.onProgress !== undefined) yield* options.onProgress(snapshot)
       })
 
-    // 1. What is already there: one pass over pending and accepted invitations (again whenever a
-    //    bulk call meets a duplicate: someone else is inviting too).
+    // 1. What Clerk already holds: one pass over pending and accepted invitations, again whenever a
+    //    bulk call meets a duplicate (someone else is inviting too). Lists spend no invitation quota.
     const existing = new Map<string, "pending" | "accepted">()
     const scan = invitations.stream({ status: ["pending", "accepted"], pageSize: 500 }).pipe(
       Stream.runFold(new Map<string, "pending" | "accepted">(), (found, invitation) => {
-        const k = key(invitation.emailAddress)
+        const k = addressKey(invitation.emailAddress)
         if (found.get(k) !== "accepted") found.set(k, invitation.status === "accepted" ? "accepted" : "pending")
         return found
       }),
@@ -418,93 +374,57 @@ export const invite = <E = never, R = never>(
       })
     )
     if (skipExisting) yield* scan
-    // What Clerk already holds for this address, as an outcome; undefined if it is to be sent.
+    const statusOf = (emailAddress: string) => existing.get(addressKey(emailAddress))
+    // What Clerk holds for this row, as its outcome; undefined when it is to be sent.
     const known = (emailAddress: string, params: CreateParams): Outcome | undefined => {
-      const status = existing.get(key(emailAddress))
+      const status = statusOf(emailAddress)
       if (status === "accepted") return Outcome.UserExists({ emailAddress })
       if (status === "pending" && params.ignoreExisting !== true) return Outcome.AlreadyInvited({ emailAddress })
       return undefined
     }
+    // Settles the queued rows the list shows done, without sending them.
+    const sweep = Effect.suspend(() => {
+      const settled: Array<Outcome> = []
+      for (const rows of [queue.bulk, queue.solo]) {
+        let kept = 0
+        for (const item of rows) {
+          const outcome = known(item.emailAddress, item.params)
+          if (outcome === undefined) rows[kept++] = item
+          else settled.push(outcome)
+        }
+        rows.length = kept
+      }
+      return Effect.forEach(settled, emit, { discard: true })
+    })
 
-    // 2. Read the input: validate, de-duplicate, skip what exists, queue the rest.
+    // 2. Read the input: check each row once, de-duplicate, skip what exists, queue the rest.
+    const seen = new Set<string>()
     const accept = (params: CreateParams) =>
       Effect.suspend(() => {
-        read++
+        counts.read++
         const emailAddress = emailOf(params)
-        const valid = validate(params)
-        if (valid._tag === "Left") return emit(Outcome.Invalid({ emailAddress, error: invalidParams(valid.left) }))
-        const k = key(emailAddress)
+        const error = checkRow(params)
+        if (error !== undefined) return emit(Outcome.Invalid({ emailAddress, error }))
+        const k = addressKey(emailAddress)
         if (seen.has(k)) return emit(Outcome.DuplicateInput({ emailAddress }))
         seen.add(k)
         const skip = skipExisting ? known(emailAddress, params) : undefined
         if (skip !== undefined) return emit(skip)
-        queued.push({ emailAddress, params, round: 1, solo: false })
-        return wake.offer(undefined)
+        queue.bulk.push({ emailAddress, params, round: 1, solo: false })
+        return signal
       })
     const source: Stream.Stream<CreateParams, E, R> = Symbol.iterator in input ? Stream.fromIterable(input) : input
     const reader = yield* source.pipe(
       Stream.runForEach(accept),
       Effect.ensuring(Effect.suspend(() => {
-        inputDone = true
-        return wake.offer(undefined)
+        counts.inputDone = true
+        return signal
       })),
       Effect.forkScoped
     )
 
-    // 3. Send, pacing each endpoint to its quota.
-    const requeue = (items: ReadonlyArray<Item>) =>
-      Effect.sync(() => {
-        soloQueue.unshift(...items.filter((item) => item.solo))
-        queued.unshift(...items.filter((item) => !item.solo))
-      })
-
-    // Settles what the refreshed list shows as done, without sending it.
-    const sweep = Effect.suspend(() => {
-      const settled: Array<Outcome> = []
-      for (const queue of [queued, soloQueue]) {
-        let kept = 0
-        for (const item of queue) {
-          const outcome = known(item.emailAddress, item.params)
-          if (outcome === undefined) queue[kept++] = item
-          else settled.push(outcome)
-        }
-        queue.length = kept
-      }
-      return Effect.forEach(settled, emit, { discard: true })
-    })
-
-    // A bulk call refused for duplicates. Clerk names the addresses with a pending invitation
-    // (`meta.email_addresses`): those are AlreadyInvited, the rest go again by bulk. When the error
-    // names the whole batch it may be the client's fallback (Clerk named no one), so the list,
-    // refreshed, confirms which are taken; only what nothing confirms is split into single creates.
-    const settleDuplicate = (items: ReadonlyArray<Item>, error: DuplicateEmail): Effect.Effect<void> => {
-      const first = items[0]
-      if (items.length === 1 && first !== undefined) {
-        const emailAddress = first.emailAddress
-        return emit(error.reason === "UserExists" ? Outcome.UserExists({ emailAddress }) : Outcome.AlreadyInvited({ emailAddress }))
-      }
-      // 422 form_identifier_exists names no address: only single creates can tell.
-      if (error.reason === "UserExists") return requeue(items.map((item) => ({ ...item, solo: true })))
-      const named = new Set(error.emailAddresses.map(key))
-      const hit = items.filter((item) => named.has(key(item.emailAddress)))
-      const trusted = hit.length > 0 && hit.length < items.length
-      return Effect.gen(function*() {
-        const refreshed = Either.isRight(yield* Effect.either(scan))
-        const taken = trusted ? hit : refreshed ? items.filter((item) => existing.has(key(item.emailAddress))) : []
-        if (taken.length === 0) return yield* requeue(items.map((item) => ({ ...item, solo: true })))
-        yield* Effect.forEach(taken, (item) =>
-          emit(
-            !trusted && existing.get(key(item.emailAddress)) === "accepted"
-              ? Outcome.UserExists({ emailAddress: item.emailAddress })
-              : Outcome.AlreadyInvited({ emailAddress: item.emailAddress })
-          ), { discard: true })
-        yield* requeue(items.filter((item) => !taken.includes(item)))
-        if (skipExisting && refreshed) yield* sweep
-      })
-    }
-
-    // Clerk unreachable: pause both endpoints and probe with a one-item list (no invitation quota)
-    // every 5 s, doubling to 1 min, until it answers (go on) or `maxOutage` has passed (stop).
+    // 3. An outage: both endpoints pause; a one-item list probes Clerk every 5 s, doubling to
+    //    1 min, until it answers (go on) or `maxOutage` has passed (stop).
     const probe: Effect.Effect<void, ClerkError> = Effect.gen(function*() {
       let delay = probeFirstMillis
       while (outage !== undefined) {
@@ -520,13 +440,12 @@ export const invite = <E = never, R = never>(
         if (Either.isRight(answer) || !isOutage(answer.left)) {
           outage = undefined
           waitingUntil = Option.none()
-          yield* wake.offer(undefined)
-          break
+          return yield* signal
         }
-        current.lastError = answer.left
+        const lastError = answer.left
+        current.lastError = lastError
         const after = yield* Clock.currentTimeMillis
         if (after - current.since >= settings.maxOutageMillis) {
-          const lastError = answer.left
           stop ??= (unsettled, inputDone) =>
             new OutageTooLong({
               since: DateTime.unsafeMake(current.since),
@@ -536,130 +455,125 @@ export const invite = <E = never, R = never>(
               inputDone,
               lastError
             })
-          yield* wake.offer(undefined)
-          break
+          return yield* signal
         }
         delay = Math.min(delay * 2, probeMaxMillis)
       }
     })
-    const startOutage = (error: ClerkRequestError) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.suspend(() => {
-          if (outage !== undefined) {
-            outage.lastError = error
-            return Effect.void
-          }
-          outage = { since: now, lastError: error }
-          return Effect.flatMap(Effect.forkIn(probe, scope), (fiber) => Effect.sync(() => void fibers.push(fiber)))
-        }))
-
-    const settle = (endpoint: Endpoint, items: ReadonlyArray<Item>, error: CreateError): Effect.Effect<void, ClerkError> => {
-      if (isOutage(error)) return Effect.zipRight(requeue(items), startOutage(error))
-      switch (error._tag) {
-        case "RateLimited":
-          return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            const knownRetryAfter = knownWait(error)
-            const wait = knownRetryAfter ? Duration.toMillis(error.retryAfter) : settings.windowMillis
-            if (knownRetryAfter && wait > settings.maxQuotaWaitMillis) {
-              stop ??= (unsettled, inputDone) =>
-                new QuotaWaitTooLong({
-                  endpoint,
-                  retryAfter: error.retryAfter,
-                  until: DateTime.make(now + wait),
-                  maxQuotaWait: Duration.millis(settings.maxQuotaWaitMillis),
-                  unsettled,
-                  inputDone,
-                  ...(error.traceId === undefined ? {} : { traceId: error.traceId })
-                })
-            } else {
-              quotas[endpoint].block(now + wait)
-            }
-            return requeue(items)
-          })
-        case "Unauthorized":
-          return Effect.fail(error)
-        case "DuplicateEmail":
-          return settleDuplicate(items, error)
-        default: {
-          const again = isTransient(error) ? items.filter((item) => item.round < attempts) : []
-          return Effect.zipRight(
-            requeue(again.map((item) => ({ ...item, round: item.round + 1 }))),
-            Effect.forEach(
-              items.filter((item) => !again.includes(item)),
-              (item) => emit(Outcome.Failed({ emailAddress: item.emailAddress, error })),
-              { discard: true }
-            )
-          )
+    const pause = (error: ClerkRequestError, now: number) =>
+      Effect.suspend(() => {
+        if (outage !== undefined) {
+          outage.lastError = error
+          return Effect.void
         }
-      }
-    }
+        outage = { since: now, lastError: error }
+        return Effect.flatMap(Effect.forkIn(probe, scope), (fiber) => Effect.sync(() => void fibers.push(fiber)))
+      })
 
-    const call = (endpoint: Endpoint, items: ReadonlyArray<Item>) =>
+    // 4. Carry out a verdict: emit its outcomes, queue its rows again, then what it says next.
+    const apply = (endpoint: Endpoint, verdict: Verdict): Effect.Effect<void, ClerkError> =>
       Effect.gen(function*() {
-        const single = endpoint === "create" && items.length === 1 ? items[0] : undefined
-        const sent = single === undefined
-          ? invitations.createBulk(items.map((item) => item.params))
-          : Effect.map(invitations.create(single.params), (invitation) => [invitation])
-        yield* sent.pipe(
-          Effect.matchEffect({
-            onFailure: (error) => settle(endpoint, items, error),
-            onSuccess: (created) =>
-              Effect.forEach(
-                items,
-                (item) => {
-                  const invitation = created.find((c) => key(c.emailAddress) === key(item.emailAddress))
-                  return invitation === undefined
-                    ? emit(Outcome.Failed({ emailAddress: item.emailAddress, error: missing(item.emailAddress) }))
-                    : emit(Outcome.Invited({ emailAddress: item.emailAddress, invitation }))
-                },
-                { discard: true }
-              )
-          })
-        )
-      }).pipe(
+        for (const [item, invitation] of verdict.invited) yield* emit(Outcome.Invited({ emailAddress: item.emailAddress, invitation }))
+        for (const item of verdict.alreadyInvited) yield* emit(Outcome.AlreadyInvited({ emailAddress: item.emailAddress }))
+        for (const item of verdict.userExists) yield* emit(Outcome.UserExists({ emailAddress: item.emailAddress }))
+        for (const [item, error] of verdict.failed) yield* emit(Outcome.Failed({ emailAddress: item.emailAddress, error }))
+        queue.solo.unshift(...verdict.again.filter((item) => item.solo))
+        queue.bulk.unshift(...verdict.again.filter((item) => !item.solo))
+        const then = verdict.then
+        const now = yield* Clock.currentTimeMillis
+        switch (then._tag) {
+          case "Go":
+            return
+          case "Block":
+            return pacer.block(endpoint, then.until)
+          case "WaitTooLong":
+            stop ??= (unsettled, inputDone) =>
+              new QuotaWaitTooLong({
+                endpoint,
+                retryAfter: then.error.retryAfter,
+                until: DateTime.make(then.until),
+                maxQuotaWait: Duration.millis(settings.maxQuotaWaitMillis),
+                unsettled,
+                inputDone,
+                ...(then.error.traceId === undefined ? {} : { traceId: then.error.traceId })
+              })
+            return
+          case "Outage":
+            return yield* pause(then.error, now)
+          case "Refused":
+            return yield* then.error
+          case "Confirm":
+          case "Refresh": {
+            const refreshed = Either.isRight(yield* Effect.either(scan))
+            if (then._tag === "Confirm") yield* apply(endpoint, settleConfirmed(then.items, refreshed ? statusOf : undefined))
+            if (skipExisting && refreshed) yield* sweep
+          }
+        }
+      })
+
+    // 5. One call: its rows in one bulk call, or one create; settled whatever happens.
+    const call = (endpoint: Endpoint, items: ReadonlyArray<Item>) => {
+      const single = endpoint === "create" && items.length === 1 ? items[0] : undefined
+      const sent = single === undefined
+        ? invitations.createBulk(items.map((item) => item.params))
+        : Effect.map(invitations.create(single.params), (invitation) => [invitation])
+      return sent.pipe(
+        Effect.matchEffect({
+          onFailure: (error) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              apply(endpoint, settleFailure(items, error, { now, ...settings }))),
+          onSuccess: (created) => apply(endpoint, settleSuccess(items, created, missing))
+        }),
         Effect.ensuring(Effect.suspend(() => {
-          inFlight[endpoint] = false
-          return wake.offer(undefined)
+          pacer.finish(endpoint)
+          return signal
         }))
       )
+    }
+
+    // 6. The coordinator: start what the pacer allows, sleep until a slot frees or something
+    //    changes, surface a failed fiber (Unauthorized) at once; stop when all is settled.
+    const start = (endpoint: Endpoint, items: ReadonlyArray<Item>, now: number) =>
+      Effect.gen(function*() {
+        pacer.take(endpoint, now)
+        fibers.push(yield* Effect.fork(call(endpoint, items)))
+      })
+    const startCalls = (now: number) =>
+      Effect.gen(function*() {
+        if (outage !== undefined || stop !== undefined) return
+        if (queue.bulk.length > 0 && pacer.free("bulk", now)) yield* start("bulk", queue.bulk.splice(0, settings.batchSize), now)
+        if (pacer.free("create", now)) {
+          const next = queue.solo.shift() ?? queue.bulk.shift()
+          if (next !== undefined) yield* start("create", [next], now)
+        }
+        // Without single creates, rows no bulk rejection named go one per bulk call.
+        const next = pacer.enabled("create") ? undefined : queue.solo[0]
+        if (next !== undefined && pacer.free("bulk", now)) yield* start("bulk", queue.solo.splice(0, 1), now)
+      })
+    // When a slot frees for queued work (none while paused or stopping).
+    const nextSlot = (now: number) => {
+      if (outage !== undefined || stop !== undefined) return undefined
+      const forBulk = queue.bulk.length + (pacer.enabled("create") ? 0 : queue.solo.length) > 0
+      const forCreate = queue.bulk.length + queue.solo.length > 0
+      return pacer.nextFree(now, [...(forBulk ? ["bulk" as const] : []), ...(forCreate ? ["create" as const] : [])])
+    }
+    const surfaceFailures = Effect.gen(function*() {
+      for (const fiber of fibers.splice(0)) {
+        const exit = yield* Fiber.poll(fiber)
+        if (Option.isSome(exit)) yield* exit.value
+        else fibers.push(fiber)
+      }
+    })
 
     const coordinator = Effect.gen(function*() {
       while (true) {
         const now = yield* Clock.currentTimeMillis
-        const startCall = (endpoint: Endpoint, items: ReadonlyArray<Item>) =>
-          Effect.gen(function*() {
-            inFlight[endpoint] = true
-            quotas[endpoint].use(now)
-            fibers.push(yield* Effect.fork(call(endpoint, items)))
-          })
-        // Paused while Clerk is unreachable, and for good once the import must stop.
-        const sending = outage === undefined && stop === undefined
-        const bulkOn = sending && quotas.bulk.limit > 0
-        const createOn = sending && quotas.create.limit > 0
-        if (!inFlight.bulk && bulkOn && queued.length > 0 && quotas.bulk.freeAt(now) <= now) {
-          yield* startCall("bulk", queued.splice(0, batchSize))
-        }
-        if (!inFlight.create && createOn && quotas.create.freeAt(now) <= now) {
-          const next = soloQueue.shift() ?? queued.shift()
-          if (next !== undefined) yield* startCall("create", [next])
-        }
-        // Without single creates, ambiguous bulk rejections can only be retried one per bulk call.
-        if (quotas.create.limit === 0 && bulkOn && !inFlight.bulk && soloQueue.length > 0 && quotas.bulk.freeAt(now) <= now) {
-          const next = soloQueue.shift()
-          if (next !== undefined) yield* startCall("bulk", [next])
-        }
-        const work = queued.length + soloQueue.length
-        if (!inFlight.bulk && !inFlight.create && (stop !== undefined || (work === 0 && inputDone))) break
-        // Sleep until a slot frees for pending work, or until something changes.
-        const wakeAt = [
-          ...(work > 0 && bulkOn && !inFlight.bulk && queued.length + (quotas.create.limit > 0 ? 0 : soloQueue.length) > 0
-            ? [quotas.bulk.freeAt(now)]
-            : []),
-          ...(work > 0 && createOn && !inFlight.create ? [quotas.create.freeAt(now)] : [])
-        ].filter((at) => at > now)
-        const until = wakeAt.length === 0 ? undefined : Math.min(...wakeAt)
-        const idle = until !== undefined && !inFlight.bulk && !inFlight.create
+        yield* startCalls(now)
+        const settled = queue.bulk.length + queue.solo.length === 0 && counts.inputDone
+        if (!pacer.busy && (stop !== undefined || settled)) break
+        const until = nextSlot(now)
         if (outage === undefined) {
+          const idle = until !== undefined && !pacer.busy
           waitingUntil = idle ? Option.some(DateTime.unsafeMake(until)) : Option.none()
           if (idle) yield* report
         }
@@ -669,17 +583,12 @@ export const invite = <E = never, R = never>(
           until === undefined ? (self) => self : Effect.race(Effect.sleep(Duration.millis(Math.max(1, Math.ceil(until - now)))))
         )
         if (outage === undefined) waitingUntil = Option.none()
-        // Surface a failed call or probe (Unauthorized) at once.
-        for (const fiber of fibers.splice(0)) {
-          const exit = yield* Fiber.poll(fiber)
-          if (Option.isSome(exit)) yield* exit.value
-          else fibers.push(fiber)
-        }
+        yield* surfaceFailures
       }
       if (stop !== undefined) {
         // Every settled outcome is out; what is left has none, and none is Failed.
         for (const fiber of fibers.splice(0)) yield* Fiber.interrupt(fiber)
-        return yield* stop(read - done, inputDone)
+        return yield* stop(counts.read - counts.done, counts.inputDone)
       }
       yield* Fiber.joinAll(fibers)
       yield* Fiber.join(reader)
