@@ -38,10 +38,11 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type { ClerkError } from "./ClerkError.js"
+import type { ClerkError, Unauthorized } from "./ClerkError.js"
 import { ClerkApiError, ClerkRequestError, InvalidRequest } from "./ClerkError.js"
 import type { CreateParams, Invitation } from "./Invitation.js"
 import { Invitations } from "./Invitations.js"
+import { waitOut } from "./internal/outage.js"
 import { type Endpoint, Pacer } from "./internal/pacer.js"
 import { checkRow, emailOf } from "./internal/rows.js"
 import { addressKey, isOutage, type Item, settleConfirmed, settleFailure, settleSuccess, type Verdict } from "./internal/settle.js"
@@ -296,8 +297,6 @@ const settingsOf = (options: Options): Either.Either<Settings, InvalidRequest> =
   return Either.left(new InvalidRequest({ message: `Invalid import options: ${lines.join("; ")}`, issues }))
 }
 
-const probeFirstMillis = 5_000
-const probeMaxMillis = 60_000
 
 /**
  * Invites every address in `input` at the pace Clerk allows, and streams one `Result` per address.
@@ -334,8 +333,8 @@ export const invite = <E = never, R = never>(
     const counts = { read: 0, done: 0, invited: 0, inputDone: false }
     const fibers: Array<Fiber.RuntimeFiber<void, ClerkError>> = []
     let waitingUntil = Option.none<DateTime.Utc>()
-    // Clerk unreachable: since when, and the last transport error. Nothing is sent meanwhile.
-    let outage: { readonly since: number; lastError: ClerkRequestError } | undefined
+    // Clerk unreachable since then: nothing is sent meanwhile.
+    let outageSince: number | undefined
     // Set once the import must stop: its error, given what is left unsettled by then.
     let stop: ((unsettled: number, inputDone: boolean) => ImportStopped) | undefined
 
@@ -347,7 +346,7 @@ export const invite = <E = never, R = never>(
       invited: counts.invited,
       ratePerHour: now > startedAt ? counts.invited / ((now - startedAt) / 3_600_000) : 0,
       waitingUntil,
-      ...(outage === undefined ? {} : { outageSince: DateTime.unsafeMake(outage.since) })
+      ...(outageSince === undefined ? {} : { outageSince: DateTime.unsafeMake(outageSince) })
     }))
     const report = options.onProgress === undefined ? Effect.void : Effect.flatMap(progress, options.onProgress)
     const emit = (outcome: Outcome) =>
@@ -425,49 +424,43 @@ export const invite = <E = never, R = never>(
 
     // 3. An outage: both endpoints pause; a one-item list probes Clerk every 5 s, doubling to
     //    1 min, until it answers (go on) or `maxOutage` has passed (stop).
-    const probe: Effect.Effect<void, ClerkError> = Effect.gen(function*() {
-      let delay = probeFirstMillis
-      while (outage !== undefined) {
-        const now = yield* Clock.currentTimeMillis
-        const wait = Math.min(delay, Math.max(0, outage.since + settings.maxOutageMillis - now))
-        waitingUntil = Option.some(DateTime.unsafeMake(now + wait))
-        yield* report
-        yield* Effect.sleep(Duration.millis(wait))
-        const answer = yield* Effect.either(invitations.list({ limit: 1 }))
-        const current = outage
-        if (current === undefined) break
-        if (Either.isLeft(answer) && answer.left._tag === "Unauthorized") return yield* answer.left
-        if (Either.isRight(answer) || !isOutage(answer.left)) {
-          outage = undefined
+    const probe = (since: number) =>
+      Effect.gen(function*() {
+        const end = yield* waitOut({
+          since,
+          maxMillis: settings.maxOutageMillis,
+          check: invitations.list({ limit: 1 }),
+          isOutage,
+          isFatal: (error): error is Unauthorized => error._tag === "Unauthorized",
+          onWait: (until) =>
+            Effect.suspend(() => {
+              waitingUntil = Option.some(DateTime.unsafeMake(until))
+              return report
+            }),
+          isOver: () => outageSince === undefined
+        })
+        if (end._tag === "Back") {
+          outageSince = undefined
           waitingUntil = Option.none()
-          return yield* signal
-        }
-        const lastError = answer.left
-        current.lastError = lastError
-        const after = yield* Clock.currentTimeMillis
-        if (after - current.since >= settings.maxOutageMillis) {
+        } else {
+          const lastError = end.lastError
           stop ??= (unsettled, inputDone) =>
             new OutageTooLong({
-              since: DateTime.unsafeMake(current.since),
-              elapsed: Duration.millis(after - current.since),
+              since: DateTime.unsafeMake(since),
+              elapsed: Duration.millis(end.elapsedMillis),
               maxOutage: Duration.millis(settings.maxOutageMillis),
               unsettled,
               inputDone,
               lastError
             })
-          return yield* signal
         }
-        delay = Math.min(delay * 2, probeMaxMillis)
-      }
-    })
-    const pause = (error: ClerkRequestError, now: number) =>
+        yield* signal
+      })
+    const pause = (now: number) =>
       Effect.suspend(() => {
-        if (outage !== undefined) {
-          outage.lastError = error
-          return Effect.void
-        }
-        outage = { since: now, lastError: error }
-        return Effect.flatMap(Effect.forkIn(probe, scope), (fiber) => Effect.sync(() => void fibers.push(fiber)))
+        if (outageSince !== undefined) return Effect.void
+        outageSince = now
+        return Effect.flatMap(Effect.forkIn(probe(now), scope), (fiber) => Effect.sync(() => void fibers.push(fiber)))
       })
 
     // 4. Carry out a verdict: emit its outcomes, queue its rows again, then what it says next.
@@ -499,7 +492,7 @@ export const invite = <E = never, R = never>(
               })
             return
           case "Outage":
-            return yield* pause(then.error, now)
+            return yield* pause(now)
           case "Refused":
             return yield* then.error
           case "Confirm":
@@ -540,7 +533,7 @@ export const invite = <E = never, R = never>(
       })
     const startCalls = (now: number) =>
       Effect.gen(function*() {
-        if (outage !== undefined || stop !== undefined) return
+        if (outageSince !== undefined || stop !== undefined) return
         if (queue.bulk.length > 0 && pacer.free("bulk", now)) yield* start("bulk", queue.bulk.splice(0, settings.batchSize), now)
         if (pacer.free("create", now)) {
           const next = queue.solo.shift() ?? queue.bulk.shift()
@@ -552,7 +545,7 @@ export const invite = <E = never, R = never>(
       })
     // When a slot frees for queued work (none while paused or stopping).
     const nextSlot = (now: number) => {
-      if (outage !== undefined || stop !== undefined) return undefined
+      if (outageSince !== undefined || stop !== undefined) return undefined
       const forBulk = queue.bulk.length + (pacer.enabled("create") ? 0 : queue.solo.length) > 0
       const forCreate = queue.bulk.length + queue.solo.length > 0
       return pacer.nextFree(now, [...(forBulk ? ["bulk" as const] : []), ...(forCreate ? ["create" as const] : [])])
@@ -572,7 +565,7 @@ export const invite = <E = never, R = never>(
         const settled = queue.bulk.length + queue.solo.length === 0 && counts.inputDone
         if (!pacer.busy && (stop !== undefined || settled)) break
         const until = nextSlot(now)
-        if (outage === undefined) {
+        if (outageSince === undefined) {
           const idle = until !== undefined && !pacer.busy
           waitingUntil = idle ? Option.some(DateTime.unsafeMake(until)) : Option.none()
           if (idle) yield* report
@@ -582,7 +575,7 @@ export const invite = <E = never, R = never>(
           // nothing would wake at the same instant, again and again.
           until === undefined ? (self) => self : Effect.race(Effect.sleep(Duration.millis(Math.max(1, Math.ceil(until - now)))))
         )
-        if (outage === undefined) waitingUntil = Option.none()
+        if (outageSince === undefined) waitingUntil = Option.none()
         yield* surfaceFailures
       }
       if (stop !== undefined) {
