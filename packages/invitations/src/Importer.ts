@@ -148,13 +148,14 @@ export interface Limits {
 export interface Options {
   /** Clerk's quotas; defaults are Clerk's documented ones. */
   readonly limits?: Limits | undefined
-  /** Invitations per bulk call, 1..10. Default 10. */
+  /** Invitations per bulk call, a whole number 1..10 (else the import fails with `InvalidRequest`). Default 10. */
   readonly batchSize?: number | undefined
   /** Skip addresses with a pending or accepted invitation, found by streaming the list first. Default true. */
   readonly skipExisting?: boolean | undefined
   /**
    * Rounds per address for failures that may pass later (transport, timeout, 5xx, a broken body)
-   * once the client's own retries gave up; then the address is `Failed`. Default 3.
+   * once the client's own retries gave up; then the address is `Failed`. A whole number, at least 1.
+   * Default 3.
    */
   readonly attempts?: number | undefined
   /** Called with every change of progress, waits included. */
