@@ -419,6 +419,10 @@ describe("ClerkRequestError says outcome unknown only when it is", () => {
     assert.include(new ClerkError.ClerkRequestError({ reason: "Transport", ...where, cause: refused }).message, "Nothing was sent")
     assert.include(new ClerkError.ClerkRequestError({ reason: "InvalidUrl", ...where }).message, "Nothing was sent")
     assert.include(new ClerkError.ClerkRequestError({ reason: "Encode", ...where }).message, "Nothing was sent")
+    // fetch refuses the ports its standard blocks (9, the walkthrough's unreachable one, among them)
+    // before it connects: undici says "bad port", with no code.
+    const badPort = Object.assign(new TypeError("fetch failed"), { cause: new Error("bad port") })
+    assert.include(new ClerkError.ClerkRequestError({ reason: "Transport", ...where, cause: badPort }).message, "Nothing was sent")
     const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })
     assert.include(new ClerkError.ClerkRequestError({ reason: "Transport", ...where, cause: reset }).message, "outcome is unknown")
   })

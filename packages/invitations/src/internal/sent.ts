@@ -29,6 +29,8 @@ export const nothingSent = (cause: unknown): boolean => {
     if (typeof current !== "object" || current === null) return false
     const code = codeOf(current)
     if (typeof code === "string" && notConnected.has(code)) return true
+    // fetch refuses the ports its standard blocks before connecting; undici's error has no code.
+    if ("message" in current && current.message === "bad port") return true
     if ("errors" in current && Array.isArray(current.errors) && current.errors.length > 0) {
       return current.errors.every((error) => nothingSent(error))
     }
