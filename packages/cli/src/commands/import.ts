@@ -364,7 +364,17 @@ const handler = (options: Config) =>
     // handling) becomes a graceful stop, and this fiber waits for it.
     const fiber = yield* Effect.forkDaemon(importRun(options, input, display, rowsOptions.right, quotas.right, stop))
     return yield* Fiber.join(fiber).pipe(
-      Effect.onInterrupt(() => Effect.zipRight(Deferred.succeed(stop, undefined), Fiber.await(fiber)))
+      Effect.onInterrupt(() =>
+        Deferred.succeed(stop, undefined).pipe(
+          Effect.zipRight(Fiber.await(fiber)),
+          // This fiber ends interrupted: say here what the import's own end would have said.
+          Effect.flatMap((exit) =>
+            exit._tag === "Failure" && exit.cause._tag === "Fail" && exit.cause.error._tag === "Exit"
+              ? Console.error(exit.cause.error.message)
+              : Effect.void
+          )
+        )
+      )
     )
   }).pipe(Effect.scoped)
 
