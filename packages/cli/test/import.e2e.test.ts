@@ -16,12 +16,15 @@ const root = NodePath.resolve(import.meta.dirname, "../../..")
 const source = ["--conditions=@effect-clerk/source", "--import", "tsx"]
 
 /** Spawns a node program from sources, in the repo root (where tsx resolves). */
-const spawn = (script: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  NodeChild.spawn(process.execPath, [...source, script, ...args], {
+const spawn = (script: string, args: ReadonlyArray<string>, env: Record<string, string> = {}, stdin?: string) => {
+  const child = NodeChild.spawn(process.execPath, [...source, script, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"]
   })
+  if (stdin !== undefined) child.stdin?.end(stdin)
+  return child
+}
 
 /** A `clerk-emulator` on a free port for the scope; its base URL. */
 const emulator: Effect.Effect<string, Error, Scope.Scope> = Effect.acquireRelease(
@@ -65,13 +68,14 @@ const stderrOf = (child: NodeChild.ChildProcess) => stderrs.get(child) ?? ""
 const runBin = (
   url: string,
   args: ReadonlyArray<string>,
-  during: (child: NodeChild.ChildProcess) => Effect.Effect<void> = () => Effect.void
+  during: (child: NodeChild.ChildProcess) => Effect.Effect<void> = () => Effect.void,
+  stdin?: string
 ) =>
   Effect.gen(function*() {
     const child = spawn("packages/cli/test/fixtures/import-bin.ts", args, {
       CLERK_API_URL: url,
       CLERK_SECRET_KEY: "sk_test_emulator"
-    })
+    }, stdin)
     let stdout = ""
     let stderr = ""
     child.stdout?.on("data", (chunk) => void (stdout += String(chunk)))
@@ -214,5 +218,22 @@ describe("import, end to end", () => {
       for (const i of yield* stored(url)) byEmail.set(i.email_address, (byEmail.get(i.email_address) ?? 0) + 1)
       assert.strictEqual(byEmail.size, 50)
       assert.deepStrictEqual([...byEmail.values()].filter((n) => n > 1), [])
+    }).pipe(Effect.scoped), 120_000)
+
+  it.live("- reads stdin; the same input piped again resumes its run and sends nothing", () =>
+    Effect.gen(function*() {
+      const url = yield* emulator
+      const runs = NodePath.join(scratch(), "runs")
+      const input = people(30)
+      const first = yield* runBin(url, ["--runs-dir", runs, "-"], undefined, input)
+      assert.strictEqual(first.code, 1, first.stderr)
+      assert.match(first.stdout, /invited\s+30/)
+      const posts = () => Effect.map(control(url, "/requests"), (requests) => JSON.stringify(requests).split('"POST"').length - 1)
+      const before = yield* posts()
+      const again = yield* runBin(url, ["--runs-dir", runs, "-"], undefined, input)
+      assert.include(again.stderr, "Resuming run")
+      assert.match(again.stdout, /invited\s+30/)
+      assert.strictEqual(yield* posts(), before, "nothing sent again")
+      assert.deepStrictEqual(NodeFs.readdirSync(runs).filter((name) => name.startsWith(".")), [], "the stdin spool is removed")
     }).pipe(Effect.scoped), 120_000)
 })

@@ -33,6 +33,9 @@ describe("import", () => {
       // other columns went into public_metadata
       const stored = yield* emulator.invitations
       assert.deepStrictEqual(stored.find((i) => i.email_address === "user3@example.com")?.public_metadata, { name: "Person 3" })
+      // Clerk's default, notify, unless --no-notify says otherwise
+      const bodies = (yield* emulator.requests).filter((r) => r.method === "POST").map((r) => JSON.stringify(r.body))
+      assert.isTrue(bodies.length > 0 && bodies.every((body) => !body.includes('"notify":false')), bodies[0])
       // the run's parameters hold no secret
       const [run] = NodeFs.readdirSync(t.runs)
       const info = NodeFs.readFileSync(NodePath.join(t.runs, run ?? "", "run.json"), "utf8")
@@ -113,6 +116,8 @@ describe("import", () => {
       const quotas = yield* runImport([t.at("ok.csv"), "--runs-dir", t.runs, "--quotas", "create=lots"])
       assert.strictEqual(quotas.code, 2)
       assert.include(quotas.error?.message, "create=lots")
+      const both = yield* runImport([t.at("ok.csv"), "--runs-dir", t.runs, "--notify", "--no-notify"])
+      assert.strictEqual(both.code, 2)
       const none = yield* runImport(["--runs-dir", t.runs])
       assert.strictEqual(none.code, 2)
       const custom = yield* runImport([t.at("x.csv"), "--runs-dir", t.runs, "--email-column", "team", "--dry-run"])
@@ -196,15 +201,17 @@ describe("import", () => {
       const t = setup({ "people.csv": csv(60) })
       const stop = yield* Deferred.make<void>()
       // one bulk call of 10 and one create an hour; stop while the import waits for the next hour
-      const args = [t.at("people.csv"), "--runs-dir", t.runs, "--quotas", "create=1,bulk=1,window=1h"]
+      const args = [t.at("people.csv"), "--runs-dir", t.runs, "--quotas", "create=1,bulk=1,window=1h", "--no-notify"]
       const fiber = yield* Effect.fork(runImport(args, { stop, step: "1 minute", maxSteps: 30 }))
       while ((yield* emulator.invitations).length < 11 && fiber.unsafePoll() === null) yield* Effect.sleep("30 seconds")
       yield* Deferred.succeed(stop, undefined)
       const out = yield* Fiber.join(fiber)
-      assert.strictEqual(out.code, 130)
-      assert.include(out.error?.message, "Resume with: effect-clerk import")
+      assert.strictEqual(out.code, 130, out.error?.message)
+      assert.include(out.error?.message, `Resume with: effect-clerk import --runs-dir ${t.runs} --quotas create=1,bulk=1,window=1h --no-notify ${t.at("people.csv")}`)
       assert.strictEqual((yield* emulator.invitations).length, 11)
       assert.strictEqual(journalOf(t.runs).length, 11, "the outcomes of the calls made are journaled")
+      const quiet = (yield* emulator.requests).filter((r) => r.method === "POST").map((r) => JSON.stringify(r.body))
+      assert.isTrue(quiet.every((body) => body.includes('"notify":false')), "--no-notify reaches Clerk")
       const again = yield* runImport(args, { step: "10 minutes", maxSteps: 100 })
       assert.strictEqual(again.code, 0, again.stderr)
       assert.deepStrictEqual(yield* storedCounts(emulator), { distinct: 60, doubled: 0 })

@@ -37,6 +37,9 @@ import { Globals } from "../internal/globals.js"
 /** The default place of run journals, relative to the working directory. */
 const defaultRunsDir = ".effect-clerk/imports"
 
+/** Clerk's published limits, as `--quotas` writes them. */
+const defaultQuotas = "create=100,bulk=25,window=1h"
+
 const config = {
   file: Args.text({ name: "file" }).pipe(
     Args.withDescription("the CSV or NDJSON file to import, or - for stdin"),
@@ -69,7 +72,7 @@ const config = {
   ),
   quotas: Options.text("quotas").pipe(
     Options.withDescription("the quotas to pace to: create=N,bulk=N,window=1h (Clerk's published limits by default)"),
-    Options.withDefault("create=100,bulk=25,window=1h")
+    Options.withDefault(defaultQuotas)
   ),
   redirectUrl: Options.text("redirect-url").pipe(
     Options.withDescription("redirect URL for rows without a redirect_url column value"),
@@ -79,10 +82,10 @@ const config = {
     Options.withDescription("days until invitations expire (1..365) for rows without an expires_in_days value"),
     Options.optional
   ),
-  notify: Options.boolean("notify", { ifPresent: true, negationNames: ["no-notify"] }).pipe(
-    Options.withDescription("send the invitation emails (--no-notify: do not)"),
-    Options.withDefault(true)
-  ),
+  // Two flags, not one with a negation: a boolean option of @effect/cli reads false when absent,
+  // and absent must mean Clerk's default (send the email).
+  notify: Options.boolean("notify").pipe(Options.withDescription("send the invitation emails (Clerk's default)")),
+  noNotify: Options.boolean("no-notify").pipe(Options.withDescription("do not send the invitation emails")),
   ignoreExisting: Options.boolean("ignore-existing").pipe(
     Options.withDescription("invite even where an invitation is already pending")
   ),
@@ -114,9 +117,19 @@ const resumeCommand = (options: Config) =>
   [
     ...(Option.getOrUndefined(options.file) === "-" ? ["<same input> |"] : []),
     "effect-clerk import",
-    Option.getOrElse(options.file, () => "FILE"),
+    // options first: `@effect/cli` reads nothing after a `-` argument
     ...(options.runsDir !== defaultRunsDir ? [`--runs-dir ${options.runsDir}`] : []),
-    ...Option.match(options.report, { onNone: () => [], onSome: (report) => [`--report ${report}`] })
+    ...Option.match(options.report, { onNone: () => [], onSome: (report) => [`--report ${report}`] }),
+    ...(options.quotas !== defaultQuotas ? [`--quotas ${options.quotas}`] : []),
+    ...Option.match(options.format, { onNone: () => [], onSome: (format) => [`--format ${format}`] }),
+    ...Option.match(options.emailColumn, { onNone: () => [], onSome: (column) => [`--email-column ${column}`] }),
+    ...Option.match(options.metadataColumns, { onNone: () => [], onSome: (columns) => [`--metadata-columns ${columns}`] }),
+    ...Option.match(options.redirectUrl, { onNone: () => [], onSome: (url) => [`--redirect-url ${url}`] }),
+    ...Option.match(options.expiresInDays, { onNone: () => [], onSome: (days) => [`--expires-in-days ${days}`] }),
+    ...(options.noNotify ? ["--no-notify"] : options.notify ? ["--notify"] : []),
+    ...(options.ignoreExisting ? ["--ignore-existing"] : []),
+    ...Option.match(options.template, { onNone: () => [], onSome: (template) => [`--template ${template}`] }),
+    Option.getOrElse(options.file, () => "FILE")
   ].join(" ")
 
 const resolveInput = (file: string, runsDir: string): Effect.Effect<string, Exit.Exit, FileSystem.FileSystem | Path.Path | Scope.Scope> =>
@@ -145,6 +158,7 @@ const resolveInput = (file: string, runsDir: string): Effect.Effect<string, Exit
 
 const rowOptions = (options: Config, path: string): Either.Either<Rows.Options, Exit.Exit> => {
   const metadataColumns = Option.map(options.metadataColumns, (text) => text.split(",").map((s) => s.trim()).filter((s) => s.length > 0))
+  if (options.notify && options.noNotify) return Either.left(Exit.usage("--notify and --no-notify: choose one"))
   const expiresInDays = Option.getOrUndefined(options.expiresInDays)
   if (expiresInDays !== undefined && (expiresInDays < 1 || expiresInDays > 365)) {
     return Either.left(Exit.usage(`--expires-in-days ${expiresInDays}: must be between 1 and 365`))
@@ -156,7 +170,7 @@ const rowOptions = (options: Config, path: string): Either.Either<Rows.Options, 
     defaults: {
       redirectUrl: Option.getOrUndefined(options.redirectUrl),
       expiresInDays,
-      notify: options.notify ? undefined : false,
+      notify: options.noNotify ? false : options.notify ? true : undefined,
       ignoreExisting: options.ignoreExisting ? true : undefined,
       templateSlug: Option.getOrUndefined(options.template)
     }
