@@ -217,4 +217,16 @@ describe("import", () => {
       assert.deepStrictEqual(yield* storedCounts(emulator), { distinct: 60, doubled: 0 })
       assert.strictEqual(journalOf(t.runs).length, 60)
     }).pipe(Effect.provide(stack({ rateLimits: { create: 1, bulk: 1 } }))))
+
+  it.effect("a key Clerk refuses: the typed error passes through for the root to render, the journal stays resumable and unlocked", () =>
+    Effect.gen(function*() {
+      const t = setup({ "people.csv": csv(3) })
+      const error = yield* Effect.flip(runImport([t.at("people.csv"), "--runs-dir", t.runs]))
+      assert.strictEqual(error._tag, "Unauthorized")
+      const dry = yield* Effect.flip(runImport([t.at("people.csv"), "--runs-dir", t.runs, "--dry-run"]))
+      assert.strictEqual(dry._tag, "Unauthorized")
+      const [run] = NodeFs.readdirSync(t.runs).filter((name) => !name.startsWith("."))
+      assert.isFalse(NodeFs.existsSync(NodePath.join(t.runs, run ?? "", "lock")))
+      assert.notInclude(NodeFs.readFileSync(NodePath.join(t.runs, run ?? "", "run.json"), "utf8"), "sk_")
+    }).pipe(Effect.provide(stack({ rateLimits: false, secretKeys: ["sk_test_other"] }))))
 })

@@ -74,7 +74,7 @@ export const lines = (): Display => {
 }
 
 /** A bar on the terminal behind `stream` (stderr). */
-export const bar = (stream: NodeJS.WriteStream): Display => {
+export const bar = (stream: NodeJS.WritableStream): Display => {
   const multi = new cliProgress.MultiBar({
     stream,
     format: " {bar} {value}/{total} rows | {invited} invited | {rate}/h | {eta_words} {waiting}",
