@@ -3,7 +3,9 @@
  * (test/fixtures/import-bin.ts) against a `clerk-emulator` server on 127.0.0.1, both spawned as
  * processes. A run killed with SIGKILL and resumed; a run stopped with SIGINT.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -41,6 +43,11 @@ const emulator: Effect.Effect<string, Error, Scope.Scope> = Effect.acquireReleas
   ({ child }) => Effect.sync(() => child.kill("SIGTERM"))
 ).pipe(Effect.map(({ url }) => url))
 
+/** The served emulator's URL, one process for the whole file (reset before each test). */
+class Served extends Context.Tag("test/Served")<Served, string>() {}
+
+const fresh = Effect.flatMap(Served, (url) => Effect.as(control(url, "/reset", {}), url))
+
 const control = (url: string, path: string, body?: unknown) =>
   Effect.promise(() =>
     fetch(`${url}/__emulator${path}`, body === undefined ? {} : { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } })
@@ -49,7 +56,11 @@ const control = (url: string, path: string, body?: unknown) =>
 
 const Stored = Schema.Array(Schema.Struct({ email_address: Schema.String, status: Schema.String }))
 
-const stored = (url: string) => Effect.flatMap(control(url, "/invitations"), (body) => Effect.orDie(Schema.decodeUnknown(Stored)(body)))
+/** The stored invitations of one test (its own address prefix: calls of an earlier test may still land). */
+const stored = (url: string, prefix: string) =>
+  Effect.flatMap(control(url, "/invitations"), (body) => Effect.orDie(Schema.decodeUnknown(Stored)(body))).pipe(
+    Effect.map((all) => all.filter((i) => i.email_address.startsWith(prefix)))
+  )
 
 interface Ran {
   readonly code: number | null
@@ -121,22 +132,22 @@ const lastByLine = (entries: ReadonlyArray<{ line: number; outcome: string; emai
   return last
 }
 
-const people = (valid: number) => {
+const people = (valid: number, prefix: string) => {
   const lines = ["email,name"]
-  for (let i = 0; i < valid; i++) lines.push(`person${i}@example.com,Person ${i}`)
-  lines.push("not-an-address,Bad", "person3@example.com,Again")
+  for (let i = 0; i < valid; i++) lines.push(`${prefix}${i}@example.com,Person ${i}`)
+  lines.push("not-an-address,Bad", `${prefix}3@example.com,Again`)
   return lines.join("\n") + "\n"
 }
 
-describe("import, end to end", () => {
-  it.live("a run killed with SIGKILL at a random point and resumed: one invitation per valid address, a complete journal", () =>
+layer(Layer.scoped(Served, emulator), { timeout: 60_000, excludeTestServices: true })("import, end to end", (it) => {
+  it.effect("a run killed with SIGKILL at a random point and resumed: one invitation per valid address, a complete journal", () =>
     Effect.gen(function*() {
-      const url = yield* emulator
+      const url = yield* fresh
       // every call takes a moment, so the kill lands mid-run
       yield* control(url, "/chaos", { rate: 1, faults: [{ _tag: "Delay", millis: 15 }], routes: ["create", "bulk"] })
       const dir = scratch()
       const file = NodePath.join(dir, "people.csv")
-      NodeFs.writeFileSync(file, people(300))
+      NodeFs.writeFileSync(file, people(300, "killed"))
       const runs = NodePath.join(dir, "runs")
       const at = 1 + Math.floor(Math.random() * 200)
       console.log(`SIGKILL after ${at} journaled outcomes`)
@@ -148,7 +159,7 @@ describe("import, end to end", () => {
       const resumed = yield* runBin(url, [file, "--runs-dir", runs])
       assert.strictEqual(resumed.code, 1, resumed.stderr) // the invalid row
       assert.include(resumed.stderr, "Resuming run")
-      const invitations = yield* stored(url)
+      const invitations = yield* stored(url, "killed")
       const byEmail = new Map<string, number>()
       for (const i of invitations) byEmail.set(i.email_address, (byEmail.get(i.email_address) ?? 0) + 1)
       assert.strictEqual(byEmail.size, 300)
@@ -163,13 +174,13 @@ describe("import, end to end", () => {
       assert.strictEqual(outcomes.get("Failed"), undefined)
     }).pipe(Effect.scoped), 120_000)
 
-  it.live("SIGINT: no new call, the calls in flight journaled, exit 130 with the resume command; the resumed run finishes", () =>
+  it.effect("SIGINT: no new call, the calls in flight journaled, exit 130 with the resume command; the resumed run finishes", () =>
     Effect.gen(function*() {
-      const url = yield* emulator
+      const url = yield* fresh
       yield* control(url, "/chaos", { rate: 1, faults: [{ _tag: "Delay", millis: 40 }], routes: ["create", "bulk"] })
       const dir = scratch()
       const file = NodePath.join(dir, "people.csv")
-      NodeFs.writeFileSync(file, people(400))
+      NodeFs.writeFileSync(file, people(400, "stopped"))
       const runs = NodePath.join(dir, "runs")
       const stopped = yield* runBin(url, [file, "--runs-dir", runs], (child) =>
         Effect.zipRight(untilJournal(runs, 40, child), Effect.sync(() => child.kill("SIGINT"))))
@@ -180,7 +191,7 @@ describe("import, end to end", () => {
       assert.isBelow(journaled.length, 402)
       // every invitation created is in the journal: the calls in flight were waited for
       const invited = journaled.filter((e) => e.outcome === "Invited").length
-      assert.strictEqual((yield* stored(url)).length, invited)
+      assert.strictEqual((yield* stored(url, "stopped")).length, invited)
       const lock = NodeFs.readdirSync(runs).map((run) => NodePath.join(runs, run, "lock"))
       assert.isFalse(lock.some((file) => NodeFs.existsSync(file)), "the lock is released")
       const resumed = yield* runBin(url, [file, "--runs-dir", runs, "--json"])
@@ -188,17 +199,17 @@ describe("import, end to end", () => {
       const doc = JSON.parse(resumed.stdout)
       assert.strictEqual(doc.complete, true)
       assert.strictEqual(doc.counts.Invited, 400)
-      assert.strictEqual((yield* stored(url)).length, 400)
+      assert.strictEqual((yield* stored(url, "stopped")).length, 400)
     }).pipe(Effect.scoped), 120_000)
 
-  it.live("a second SIGINT exits at once with 130; the next run still invites no one twice", () =>
+  it.effect("a second SIGINT exits at once with 130; the next run still invites no one twice", () =>
     Effect.gen(function*() {
-      const url = yield* emulator
+      const url = yield* fresh
       // calls that take long: a graceful stop would wait for them, the second Ctrl-C does not
       yield* control(url, "/chaos", { rate: 1, faults: [{ _tag: "Delay", millis: 5_000 }], routes: ["create", "bulk"] })
       const dir = scratch()
       const file = NodePath.join(dir, "people.csv")
-      NodeFs.writeFileSync(file, people(50))
+      NodeFs.writeFileSync(file, people(50, "quit"))
       const runs = NodePath.join(dir, "runs")
       const quit = yield* runBin(url, [file, "--runs-dir", runs], (child) =>
         Effect.gen(function*() {
@@ -215,20 +226,20 @@ describe("import, end to end", () => {
       const resumed = yield* runBin(url, [file, "--runs-dir", runs])
       assert.strictEqual(resumed.code, 1, resumed.stderr)
       const byEmail = new Map<string, number>()
-      for (const i of yield* stored(url)) byEmail.set(i.email_address, (byEmail.get(i.email_address) ?? 0) + 1)
+      for (const i of yield* stored(url, "quit")) byEmail.set(i.email_address, (byEmail.get(i.email_address) ?? 0) + 1)
       assert.strictEqual(byEmail.size, 50)
       assert.deepStrictEqual([...byEmail.values()].filter((n) => n > 1), [])
     }).pipe(Effect.scoped), 120_000)
 
-  it.live("- reads stdin; the same input piped again resumes its run and sends nothing", () =>
+  it.effect("- reads stdin; the same input piped again resumes its run and sends nothing", () =>
     Effect.gen(function*() {
-      const url = yield* emulator
+      const url = yield* fresh
       const runs = NodePath.join(scratch(), "runs")
-      const input = people(30)
+      const input = people(30, "piped")
       const first = yield* runBin(url, ["--runs-dir", runs, "-"], undefined, input)
       assert.strictEqual(first.code, 1, first.stderr)
       assert.match(first.stdout, /invited\s+30/)
-      const posts = () => Effect.map(control(url, "/requests"), (requests) => JSON.stringify(requests).split('"POST"').length - 1)
+      const posts = () => Effect.map(control(url, "/requests"), (requests) => JSON.stringify(requests).split("piped0@").length - 1)
       const before = yield* posts()
       const again = yield* runBin(url, ["--runs-dir", runs, "-"], undefined, input)
       assert.include(again.stderr, "Resuming run")
