@@ -22,6 +22,7 @@ import * as Schema from "effect/Schema"
 import { fileURLToPath } from "node:url"
 import * as Create from "./commands/create.js"
 import * as Emulator from "./commands/emulator.js"
+import * as Import from "./commands/import.js"
 import * as List from "./commands/list.js"
 import * as Revoke from "./commands/revoke.js"
 import { withoutColor } from "./internal/console.js"
@@ -40,8 +41,7 @@ const root = Command.make("effect-clerk", Globals.options, () =>
  */
 export const command = root.pipe(
   Command.withDescription("Invite people to a Clerk application: create, list, revoke, import; emulator to try it all."),
-  // One more subcommand plugs in here: `import` (src/commands/import.ts), wrapped as the others.
-  Command.withSubcommands([Create.command, List.command, Revoke.command, Emulator.command]),
+  Command.withSubcommands([Create.command, List.command, Revoke.command, Import.command, Emulator.command]),
   Command.provideEffect(Globals.Globals, (parsed) => Globals.resolve(parsed))
 )
 

@@ -93,7 +93,7 @@ describe("typed errors", () => {
     Effect.gen(function*() {
       const unknown = yield* cli(["lst"], { env })
       assert.strictEqual(unknown.code, 2)
-      assert.deepStrictEqual(unknown.stderrLines, ["Invalid subcommand for effect-clerk - use one of 'create', 'list', 'revoke', 'emulator'"])
+      assert.deepStrictEqual(unknown.stderrLines, ["Invalid subcommand for effect-clerk - use one of 'create', 'list', 'revoke', 'import', 'emulator'"])
       const badInt = yield* cli(["list", "--limit", "x"], { env })
       assert.strictEqual(badInt.code, 2)
       assert.deepStrictEqual(badInt.stderrLines, ["'x' is not a integer"])

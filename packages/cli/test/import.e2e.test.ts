@@ -1,6 +1,6 @@
 /**
  * `effect-clerk import` end to end: the command from sources under NodeRuntime
- * (test/fixtures/import-bin.ts) against a `clerk-emulator` server on 127.0.0.1, both spawned as
+ * (the effect-clerk bin from its sources, `import ...`) against a `clerk-emulator` server on 127.0.0.1, both spawned as
  * processes. A run killed with SIGKILL and resumed; a run stopped with SIGINT.
  */
 import { assert, layer } from "@effect/vitest"
@@ -83,7 +83,7 @@ const runBin = (
   stdin?: string
 ) =>
   Effect.gen(function*() {
-    const child = spawn("packages/cli/test/fixtures/import-bin.ts", args, {
+    const child = spawn("packages/cli/src/bin.ts", ["import", ...args], {
       CLERK_API_URL: url,
       CLERK_SECRET_KEY: "sk_test_emulator"
     }, stdin)

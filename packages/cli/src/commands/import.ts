@@ -32,7 +32,9 @@ import * as Report from "../internal/import/report.js"
 import * as Rows from "../internal/import/rows.js"
 import * as Stop from "../internal/import/stop.js"
 import * as Exit from "../internal/exit.js"
-import { Globals } from "../internal/globals.js"
+import * as Clerk from "../internal/clerk.js"
+import { subcommand } from "../internal/command.js"
+import { Globals, options as globalOptions } from "../internal/globals.js"
 
 /** The default place of run journals, relative to the working directory. */
 const defaultRunsDir = ".effect-clerk/imports"
@@ -41,6 +43,7 @@ const defaultRunsDir = ".effect-clerk/imports"
 const defaultQuotas = "create=100,bulk=25,window=1h"
 
 const config = {
+  ...globalOptions,
   file: Args.text({ name: "file" }).pipe(
     Args.withDescription("the CSV or NDJSON file to import, or - for stdin"),
     Args.optional
@@ -353,6 +356,9 @@ const importRun = (
           : [])
       ].join("\n"))
     }
+    if (Option.isSome(result.stopped)) {
+      return yield* Exit.partial(`${result.stopped.value.message} Resume with: ${resume}`)
+    }
     if (result.interrupted) return yield* Exit.interrupted(`Interrupted. Resume with: ${resume}`)
     if (c.Failed + c.Invalid > 0) {
       return yield* Exit.partial(
@@ -362,9 +368,17 @@ const importRun = (
     }
   }).pipe(Effect.scoped)
 
+// `--runs` only reads the journals on disk: it needs no key. Everything else talks to Clerk through
+// the Invitations service the caller provides (a test, a program embedding the command), else one
+// built from the global options, as the other commands do.
 const handler = (options: Config) =>
+  options.runs ? listRuns(options) : Effect.flatMap(Effect.serviceOption(Invitations.Invitations), Option.match({
+    onNone: () => Effect.provide(importFile(options), Clerk.layer),
+    onSome: (service) => Effect.provideService(importFile(options), Invitations.Invitations, service)
+  })).pipe(Effect.catchTag("InputError", (error) => Effect.fail(inputError(error))))
+
+const importFile = (options: Config) =>
   Effect.gen(function*() {
-    if (options.runs) return yield* listRuns(options)
     if (Option.isNone(options.file)) return yield* Exit.usage("import needs a file (or - for stdin), or --runs")
     const quotas = Quotas.parse(options.quotas)
     if (Either.isLeft(quotas)) return yield* Exit.usage(quotas.left)
@@ -404,5 +418,6 @@ export const command = Command.make("import", config, handler).pipe(
   Command.withDescription(
     "Invite every address of a CSV (header row; email or email_address column) or NDJSON file at Clerk's pace. " +
       "A run journal makes a re-run over the same input resume; nobody is invited twice."
-  )
+  ),
+  subcommand
 )

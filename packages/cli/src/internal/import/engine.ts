@@ -15,6 +15,8 @@ import type { ClerkError, Invitation } from "@effect-clerk/invitations"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Mailbox from "effect/Mailbox"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -122,6 +124,8 @@ export interface Result {
   readonly resumed: number
   /** Stopped before every row had an outcome. */
   readonly interrupted: boolean
+  /** The importer stopped itself (an outage or a quota wait too long); the journal is resumable. */
+  readonly stopped: Option.Option<Importer.ImportStopped>
 }
 
 /** Runs an import to its end or to `stop`. */
@@ -283,10 +287,19 @@ export const run = (options: Options): Effect.Effect<Result, InputError | ClerkE
       )
     )
 
-    const [read] = yield* Effect.all([Effect.either(reader), importer], { concurrency: 2 })
+    // An importer that stops itself (Clerk unreachable past `maxOutage`, or a `Retry-After` past
+    // `maxQuotaWait`) has emitted every settled outcome first: the run ends, resumable.
+    const stoppedBy = (error: Importer.ImportStopped) => Effect.as(Effect.sync(() => (readAll = false)), Option.some(error))
+    const reading = yield* Effect.fork(reader)
+    const stopped = yield* importer.pipe(
+      Effect.as(Option.none<Importer.ImportStopped>()),
+      Effect.catchTags({ OutageTooLong: stoppedBy, QuotaWaitTooLong: stoppedBy })
+    )
+    // Once the importer stopped, nothing takes rows any more: the reader (waiting for room) stops too.
+    const read = Option.isSome(stopped) ? yield* Effect.as(Fiber.interrupt(reading), Either.void) : yield* Effect.either(Fiber.join(reading))
     yield* options.journal.flush
-    if (read._tag === "Left") return yield* read.left
-    return { session, resumed, interrupted: !readAll || fed.size > 0 }
+    if (Either.isLeft(read)) return yield* read.left
+    return { session, resumed, interrupted: !readAll || fed.size > 0, stopped }
   }).pipe(Effect.scoped)
 
 /** The time `count` invitations take at `quotas`, in words. */
