@@ -165,6 +165,10 @@ export const InvitationJson = Schema.Struct({
  */
 export type InvitationJson = typeof InvitationJson.Type
 
+// A time of the domain form; `JSON.stringify` writes a `DateTime.Utc` as an ISO 8601 string,
+// which is what its JSON Schema says.
+const UtcTime = Schema.DateTimeUtcFromSelf.annotations({ jsonSchema: { type: "string", format: "date-time" } })
+
 /**
  * An invitation to join a Clerk application: the domain form, camelCase, with UTC times.
  * `revoked` is `false` when Clerk omits it; `url` is absent after a revoke.
@@ -179,9 +183,9 @@ export class Invitation extends Schema.Class<Invitation>("Invitation")({
   status: InvitationStatus,
   revoked: Schema.Boolean,
   url: Schema.optionalWith(Schema.String, { exact: true }),
-  expiresAt: Schema.optionalWith(Schema.DateTimeUtcFromSelf, { exact: true }),
-  createdAt: Schema.DateTimeUtcFromSelf,
-  updatedAt: Schema.DateTimeUtcFromSelf
+  expiresAt: Schema.optionalWith(UtcTime, { exact: true }),
+  createdAt: UtcTime,
+  updatedAt: UtcTime
 }) {}
 
 const dateTimeFromMillis = (millis: number): DateTime.Utc => DateTime.unsafeMake(millis)
