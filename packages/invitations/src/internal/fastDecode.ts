@@ -27,7 +27,7 @@ export const isObject = (u: unknown): u is { readonly [key: string]: unknown } =
 // revoke ids
 // ---------------------------------------------------------------------------------------------
 
-/** An id `RevokeId` accepts, checked without the schema interpreter. @internal */
+/** An id `RevokeId` accepts, checked without the schema interpreter (the schema takes 0.4 µs per id). @internal */
 export const isRevokeId = (u: unknown): u is string => typeof u === "string" && revokeIdPattern.test(u)
 
 // ---------------------------------------------------------------------------------------------
@@ -99,8 +99,8 @@ export const list = <A>(build: (json: InvitationJson) => A, schema: Decode<Reado
   Array.isArray(u) && u.every(isInvitationJson) ? Effect.succeed(u.map(build)) : schema(u)
 
 /**
- * A `{ data, total_count }` page, as `invitation` does one. Buys: a 100-item page decodes in
- * PAGE100 instead of the schema's, a 500-item page in PAGE500.
+ * A `{ data, total_count }` page, as `invitation` does one. Buys: JSON.parse plus decode of a
+ * 100-item page takes 395 µs instead of the plain schema's 885 µs, a 500-item page 2.6 ms instead of 5.9 ms.
  *
  * @internal
  */
@@ -130,7 +130,7 @@ const isSlug = (u: unknown): u is "invitation" | "waitlist_invitation" => u === 
  * The wire body of valid, metadata-free `create` parameters (an address and, optionally,
  * `redirectUrl`, `notify`, `ignoreExisting`, `expiresInDays`, `templateSlug`), or `undefined`
  * for the schema: metadata, a key set to `undefined`, an unknown key or any invalid value.
- * Buys: CREATE.
+ * Buys: 1.5 µs per call instead of the schema's 11 µs.
  *
  * @internal
  */
