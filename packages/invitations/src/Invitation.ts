@@ -6,10 +6,12 @@
  * @since 0.1.0
  */
 import * as DateTime from "effect/DateTime"
+import type * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import * as Effect from "effect/Effect"
-import { defaultOptions, emailPattern, isInvitationJson, isNonNegativeInt, isObject, maxEpochMillis, revokeIdPattern } from "./internal/wire.js"
+import * as FastDecode from "./internal/fastDecode.js"
+import { emailPattern, maxEpochMillis, revokeIdPattern } from "./internal/wire.js"
 
 /**
  * The id Clerk gives an invitation (`inv_…`), branded so that any string cannot pass for one.
@@ -163,6 +165,10 @@ export const InvitationJson = Schema.Struct({
  */
 export type InvitationJson = typeof InvitationJson.Type
 
+// A time of the domain form; `JSON.stringify` writes a `DateTime.Utc` as an ISO 8601 string,
+// which is what its JSON Schema says.
+const UtcTime = Schema.DateTimeUtcFromSelf.annotations({ jsonSchema: { type: "string", format: "date-time" } })
+
 /**
  * An invitation to join a Clerk application: the domain form, camelCase, with UTC times.
  * `revoked` is `false` when Clerk omits it; `url` is absent after a revoke.
@@ -177,16 +183,16 @@ export class Invitation extends Schema.Class<Invitation>("Invitation")({
   status: InvitationStatus,
   revoked: Schema.Boolean,
   url: Schema.optionalWith(Schema.String, { exact: true }),
-  expiresAt: Schema.optionalWith(Schema.DateTimeUtcFromSelf, { exact: true }),
-  createdAt: Schema.DateTimeUtcFromSelf,
-  updatedAt: Schema.DateTimeUtcFromSelf
+  expiresAt: Schema.optionalWith(UtcTime, { exact: true }),
+  createdAt: UtcTime,
+  updatedAt: UtcTime
 }) {}
 
 const dateTimeFromMillis = (millis: number): DateTime.Utc => DateTime.unsafeMake(millis)
 
-// Built from a wire invitation already checked (`isInvitationJson`, or the structural schema), so
-// the brand is not checked again; a `DateTime` is immutable, so `updatedAt` shares `createdAt`'s
-// when they are the same instant (an invitation never updated).
+// The decoding half of `InvitationFromJson`, from a wire invitation that `InvitationJson` (or the
+// fast check standing in for it) accepted, so the brand is not checked again; a `DateTime` is
+// immutable, so `updatedAt` shares `createdAt`'s when they are the same instant.
 type InvitationProps = { -readonly [K in keyof ConstructorParameters<typeof Invitation>[0]]: ConstructorParameters<typeof Invitation>[0][K] }
 
 const fromJson = (json: InvitationJson): Invitation => {
@@ -218,18 +224,6 @@ const toJson = (invitation: Invitation): InvitationJson => ({
   updated_at: DateTime.toEpochMillis(invitation.updatedAt)
 })
 
-// A schema with a fast path: a well-formed value is checked by one plain function; anything else
-// goes through the structural schema, which decides and reports the issue in detail. The generic
-// parser costs several times more per invitation, which dominates a page of 500.
-const checked = <A, I>(structural: Schema.Schema<A, I>, isFast: (u: unknown) => u is A & I, identifier: string) => {
-  const decode = ParseResult.decodeUnknown(structural)
-  const encode = ParseResult.encodeUnknown(structural)
-  return Schema.declare<A, I, readonly []>([], {
-    decode: () => (input, options) => defaultOptions(options) && isFast(input) ? ParseResult.succeed(input) : decode(input, options),
-    encode: () => (input, options) => defaultOptions(options) && isFast(input) ? ParseResult.succeed(input) : encode(input, options)
-  }, { identifier })
-}
-
 /**
  * Decodes Clerk's JSON into an `Invitation` (and encodes it back): snake_case keys become
  * camelCase, epoch milliseconds become `DateTime.Utc`, an absent `revoked` becomes `false`.
@@ -237,11 +231,11 @@ const checked = <A, I>(structural: Schema.Schema<A, I>, isFast: (u: unknown) => 
  * @since 0.1.0
  * @category wire
  */
-export const InvitationFromJson: Schema.Schema<Invitation, InvitationJson> = Schema.transform(
-  checked(InvitationJson, isInvitationJson, "InvitationJson"),
-  Schema.typeSchema(Invitation),
-  { strict: true, decode: fromJson, encode: toJson }
-).annotations({ identifier: "InvitationFromJson" })
+export const InvitationFromJson = Schema.transform(InvitationJson, Schema.typeSchema(Invitation), {
+  strict: true,
+  decode: fromJson,
+  encode: toJson
+}).annotations({ identifier: "InvitationFromJson" })
 
 /**
  * A bare JSON array of invitations, as `POST /invitations/bulk` returns.
@@ -251,16 +245,6 @@ export const InvitationFromJson: Schema.Schema<Invitation, InvitationJson> = Sch
  */
 export const InvitationListFromJson = Schema.Array(InvitationFromJson)
 
-const InvitationPageJson = Schema.Struct({ data: Schema.Array(InvitationJson), total_count: Schema.NonNegativeInt })
-  .annotations({ identifier: "InvitationPageJson" })
-const isInvitationPageJson = (u: unknown): u is typeof InvitationPageJson.Type =>
-  isObject(u) && isNonNegativeInt(u["total_count"]) && Array.isArray(u["data"]) && u["data"].every(isInvitationJson)
-
-const InvitationPageType = Schema.Struct({ data: Schema.Array(Schema.typeSchema(Invitation)), totalCount: Schema.NonNegativeInt })
-const isInvitationPage = (u: unknown): u is InvitationPage =>
-  isObject(u) && isNonNegativeInt(u["totalCount"]) && Array.isArray(u["data"]) &&
-  u["data"].every((item) => item instanceof Invitation)
-
 /**
  * One page of invitations with the total number of matches, as `GET /invitations?paginated=true`
  * returns it (`{ data, total_count }`).
@@ -268,18 +252,10 @@ const isInvitationPage = (u: unknown): u is InvitationPage =>
  * @since 0.1.0
  * @category wire
  */
-export const InvitationPageFromJson: Schema.Schema<
-  InvitationPage,
-  { readonly data: ReadonlyArray<InvitationJson>; readonly total_count: number }
-> = Schema.transform(
-  checked(InvitationPageJson, isInvitationPageJson, "InvitationPageJson"),
-  checked(InvitationPageType, isInvitationPage, "InvitationPage"),
-  {
-    strict: true,
-    decode: (json) => ({ data: json.data.map(fromJson), totalCount: json.total_count }),
-    encode: (page) => ({ data: page.data.map(toJson), total_count: page.totalCount })
-  }
-).annotations({ identifier: "InvitationPage" })
+export const InvitationPageFromJson = Schema.Struct({
+  data: Schema.Array(InvitationFromJson),
+  totalCount: Schema.propertySignature(Schema.NonNegativeInt).pipe(Schema.fromKey("total_count"))
+}).annotations({ identifier: "InvitationPage" })
 
 /**
  * One page of invitations and the number of invitations that match the filters in all.
@@ -287,25 +263,18 @@ export const InvitationPageFromJson: Schema.Schema<
  * @since 0.1.0
  * @category models
  */
-export interface InvitationPage {
-  readonly data: ReadonlyArray<Invitation>
-  readonly totalCount: number
-}
-
-const decodeInvitationSlow = Schema.decodeUnknown(InvitationFromJson)
-const decodeInvitationListSlow = Schema.decodeUnknown(InvitationListFromJson)
-const decodePageSlow = Schema.decodeUnknown(InvitationPageFromJson)
+export interface InvitationPage extends Schema.Simplify<typeof InvitationPageFromJson.Type> {}
 
 /**
  * Decodes Clerk's JSON of one invitation: `Schema.decodeUnknown(InvitationFromJson)`, with the
- * same result and the same errors, minus the schema interpreter for a well-formed body, which a
- * plain check recognises and which is built directly (the interpreter cost a tenth of a call).
+ * same result and the same errors; a well-formed body skips the schema interpreter (see
+ * `internal/fastDecode.ts` for what that buys).
  *
  * @since 0.1.0
  * @category wire
  */
-export const decodeInvitationJson = (u: unknown): Effect.Effect<Invitation, ParseResult.ParseError> =>
-  isInvitationJson(u) ? Effect.succeed(fromJson(u)) : decodeInvitationSlow(u)
+export const decodeInvitationJson: (u: unknown) => Effect.Effect<Invitation, ParseResult.ParseError> = FastDecode
+  .invitation(fromJson, Schema.decodeUnknown(InvitationFromJson))
 
 /**
  * Decodes the JSON array of `POST /invitations/bulk`, as `decodeInvitationJson` does one.
@@ -313,8 +282,8 @@ export const decodeInvitationJson = (u: unknown): Effect.Effect<Invitation, Pars
  * @since 0.1.0
  * @category wire
  */
-export const decodeInvitationListJson = (u: unknown): Effect.Effect<ReadonlyArray<Invitation>, ParseResult.ParseError> =>
-  Array.isArray(u) && u.every(isInvitationJson) ? Effect.succeed(u.map(fromJson)) : decodeInvitationListSlow(u)
+export const decodeInvitationListJson: (u: unknown) => Effect.Effect<ReadonlyArray<Invitation>, ParseResult.ParseError> =
+  FastDecode.list(fromJson, Schema.decodeUnknown(InvitationListFromJson))
 
 /**
  * Decodes a `{ data, total_count }` page, as `decodeInvitationJson` does one invitation.
@@ -322,14 +291,32 @@ export const decodeInvitationListJson = (u: unknown): Effect.Effect<ReadonlyArra
  * @since 0.1.0
  * @category wire
  */
-export const decodeInvitationPageJson = (u: unknown): Effect.Effect<InvitationPage, ParseResult.ParseError> =>
-  isInvitationPageJson(u) ? Effect.succeed({ data: u.data.map(fromJson), totalCount: u.total_count }) : decodePageSlow(u)
+export const decodeInvitationPageJson: (u: unknown) => Effect.Effect<InvitationPage, ParseResult.ParseError> = FastDecode
+  .page(fromJson, Schema.decodeUnknown(InvitationPageFromJson))
 
 const intBetween = (name: string, min: number, max: number) =>
   Schema.Number.pipe(
     Schema.int({ message: () => `${name} must be an integer` }),
     Schema.between(min, max, { message: () => `${name} must be between ${min} and ${max}` })
   )
+
+const validateMetadata = ParseResult.validateEither(Metadata)
+
+/**
+ * Public metadata as `create` takes it: any object a caller holds (`Record<string, unknown>`, say
+ * a parsed row), checked to be JSON by `Metadata`, whose issues it reports as they are.
+ *
+ * @since 0.1.0
+ * @category params
+ */
+export const MetadataParam = Schema.Record({ key: Schema.String, value: Schema.Unknown }).pipe(
+  Schema.filter((record, options) => Either.match(validateMetadata(record, options), { onLeft: (issue) => issue, onRight: () => true })),
+  Schema.annotations({
+    identifier: "MetadataParam",
+    jsonSchema: { type: "object" },
+    arbitrary: () => (fc) => fc.dictionary(fc.string(), fc.jsonValue())
+  })
+)
 
 /**
  * What `Invitations.create` takes, validated before anything is sent. Its encoded form is the
@@ -339,39 +326,31 @@ const intBetween = (name: string, min: number, max: number) =>
  * @category params
  */
 export const CreateParams = Schema.Struct({
+  /** The address to invite. */
   emailAddress: Schema.propertySignature(EmailAddress).pipe(Schema.fromKey("email_address")),
-  publicMetadata: Schema.optional(Metadata).pipe(Schema.fromKey("public_metadata")),
+  /** Copied to the user's public metadata on sign-up; must be JSON, keys are sent as written. */
+  publicMetadata: Schema.optional(MetadataParam).pipe(Schema.fromKey("public_metadata")),
+  /** Where the invitation link leads after it is clicked (custom flows). */
   redirectUrl: Schema.optional(Schema.String).pipe(Schema.fromKey("redirect_url")),
+  /** Send the email. Clerk's default: true. */
   notify: Schema.optional(Schema.Boolean),
+  /** Invite even if an invitation is pending for this address (and, on single create, a user has it). */
   ignoreExisting: Schema.optional(Schema.Boolean).pipe(Schema.fromKey("ignore_existing")),
+  /** Days until the invitation expires, 1..365. Clerk's default: 30. */
   expiresInDays: Schema.optional(intBetween("expiresInDays", 1, 365)).pipe(
     Schema.fromKey("expires_in_days")
   ),
+  /** The email template. Clerk's default: `invitation`. */
   templateSlug: Schema.optional(TemplateSlug).pipe(Schema.fromKey("template_slug"))
 }).annotations({ identifier: "CreateParams" })
 
 /**
- * The parameters of one invitation.
+ * The parameters of one invitation: the type of the `CreateParams` schema.
  *
  * @since 0.1.0
  * @category params
  */
-export interface CreateParams {
-  /** The address to invite. */
-  readonly emailAddress: string
-  /** Copied to the user's public metadata on sign-up; must be JSON, keys are sent as written. */
-  readonly publicMetadata?: Readonly<Record<string, unknown>> | undefined
-  /** Where the invitation link leads after it is clicked (custom flows). */
-  readonly redirectUrl?: string | undefined
-  /** Send the email. Clerk's default: true. */
-  readonly notify?: boolean | undefined
-  /** Invite even if an invitation is pending for this address (and, on single create, a user has it). */
-  readonly ignoreExisting?: boolean | undefined
-  /** Days until the invitation expires, 1..365. Clerk's default: 30. */
-  readonly expiresInDays?: number | undefined
-  /** The email template. Clerk's default: `invitation`. */
-  readonly templateSlug?: "invitation" | "waitlist_invitation" | undefined
-}
+export interface CreateParams extends Schema.Simplify<typeof CreateParams.Type> {}
 
 /**
  * What `Invitations.createBulk` takes: 1 to 10 invitations, as one call of the endpoint allows.

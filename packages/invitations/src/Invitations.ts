@@ -40,9 +40,8 @@ import type { CreateParams, Invitation, InvitationPage, ListParams, StreamParams
 import * as I from "./Invitation.js"
 import { readJson } from "./internal/body.js"
 import { addressKey, matchesCreate, Ownership, revokeKey } from "./internal/ownership.js"
-import { type CreateWire, fastCreate } from "./internal/params.js"
+import { type CreateWire, fastCreate, isRevokeId } from "./internal/fastDecode.js"
 import { annotateThen, withSpan } from "./internal/tracing.js"
-import { isRevokeId } from "./internal/wire.js"
 
 /**
  * The failures of `create` and `createBulk`.
@@ -108,7 +107,7 @@ export const reconcileWindowMillis = 60_000
 
 const parseOptions = { errors: "all", onExcessProperty: "error" } as const
 const encodeCreateSchema = Schema.encodeUnknown(I.CreateParams, parseOptions)
-// The usual parameters take a plain check (internal/params.ts); the schema decides the rest.
+// The usual parameters take a plain check (internal/fastDecode.ts); the schema decides the rest.
 const encodeCreate = (params: unknown): Effect.Effect<CreateWire, ParseResult.ParseError> => {
   const wire = fastCreate(params)
   return wire === undefined ? encodeCreateSchema(params) : Effect.succeed(wire)

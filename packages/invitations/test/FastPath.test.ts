@@ -11,8 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
-import { fastCreate } from "../src/internal/params.js"
-import { isRevokeId } from "../src/internal/wire.js"
+import { fastCreate, isRevokeId } from "../src/internal/fastDecode.js"
 import { invitationJson } from "./utils.js"
 
 const encodeCreate = Schema.encodeUnknownEither(Invitation.CreateParams, { errors: "all", onExcessProperty: "error" })

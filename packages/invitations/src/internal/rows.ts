@@ -1,6 +1,6 @@
 /**
  * The importer's check of one row, done once as it is read: the encoding `Invitations.create`
- * applies (the plain check of `params.ts`, else the schema), and the same `InvalidRequest` format
+ * applies (the plain check of `fastDecode.ts`, else the schema), and the same `InvalidRequest` format
  * (`Invalid create parameters: path: message; …`).
  *
  * @internal
@@ -10,7 +10,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { InvalidRequest } from "../ClerkError.js"
 import * as I from "../Invitation.js"
-import { fastCreate } from "./params.js"
+import { fastCreate } from "./fastDecode.js"
 
 const encodeCreate = Schema.encodeUnknownEither(I.CreateParams, { errors: "all", onExcessProperty: "error" })
 
