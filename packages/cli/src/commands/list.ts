@@ -2,7 +2,7 @@
  * `effect-clerk list`: one page of invitations, or every page with `--all` (streamed: NDJSON, CSV
  * and plain lines are printed page by page, so memory does not grow with the instance).
  */
-import { Invitations } from "@effect-clerk/invitations"
+import { Invitation, Invitations } from "@effect-clerk/invitations"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
@@ -15,18 +15,9 @@ import { usage } from "../internal/exit.js"
 import * as Globals from "../internal/globals.js"
 import * as Output from "../internal/output.js"
 
-const statuses = ["pending", "accepted", "revoked", "expired"] as const
-const orders = [
-  "created_at",
-  "+created_at",
-  "-created_at",
-  "email_address",
-  "+email_address",
-  "-email_address",
-  "expires_at",
-  "+expires_at",
-  "-expires_at"
-] as const
+// One definition of each literal: the library's schemas.
+const statuses = Invitation.InvitationStatus.literals
+const orders = Invitation.OrderBy.literals
 
 const config = {
   ...Globals.options,

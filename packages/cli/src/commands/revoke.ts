@@ -36,7 +36,7 @@ const config = {
   stdin: Options.boolean("stdin").pipe(
     Options.withDescription("read ids from standard input: one per line, or NDJSON lines with an \"id\" (list --ndjson)")
   ),
-  status: Options.choice("status", ["pending", "accepted", "revoked", "expired"]).pipe(
+  status: Options.choice("status", Invitation.InvitationStatus.literals).pipe(
     Options.withDescription("revoke every invitation with this status (repeatable)"),
     Options.repeated
   ),
