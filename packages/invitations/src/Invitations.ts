@@ -39,6 +39,7 @@ import { ClerkApiError, fromCreateResponse, fromResponse, fromRevokeResponse, In
 import type { CreateParams, Invitation, InvitationPage, ListParams, StreamParams } from "./Invitation.js"
 import * as I from "./Invitation.js"
 import { readJson } from "./internal/body.js"
+import { invalid } from "./internal/invalid.js"
 import { addressKey, matchesCreate, Ownership, revokeKey } from "./internal/ownership.js"
 import { type CreateWire, fastCreate, isRevokeId } from "./internal/fastDecode.js"
 import { annotateThen, withSpan } from "./internal/tracing.js"
@@ -119,21 +120,6 @@ const decodeRevokeId = Schema.decodeUnknown(I.RevokeId)
 const decodeInvitation = I.decodeInvitationJson
 const decodeInvitations = I.decodeInvitationListJson
 const decodePage = I.decodeInvitationPageJson
-
-const invalid = (operation: string) => (error: ParseResult.ParseError) => {
-  const all = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-    path: issue.path.map(String),
-    message: issue.message
-  }))
-  // An optional field is a union with `undefined`: its "Expected undefined" branch says nothing.
-  const key = (path: ReadonlyArray<string>) => path.join(".")
-  const issues = all.filter((issue) =>
-    !issue.message.startsWith("Expected undefined") ||
-    !all.some((other) => other !== issue && key(other.path) === key(issue.path))
-  )
-  const lines = issues.map((issue) => issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`)
-  return new InvalidRequest({ message: `Invalid ${operation} parameters: ${lines.join("; ")}`, issues })
-}
 
 const contractBroken = (status: number, detail: string) =>
   new ClerkApiError({

@@ -6,29 +6,13 @@
  * @internal
  */
 import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { InvalidRequest } from "../ClerkError.js"
+import type { InvalidRequest } from "../ClerkError.js"
 import * as I from "../Invitation.js"
 import { fastCreate } from "./fastDecode.js"
+import { invalid } from "./invalid.js"
 
 const encodeCreate = Schema.encodeUnknownEither(I.CreateParams, { errors: "all", onExcessProperty: "error" })
-
-/** Formats a parse error as `Invitations` does for `operation`. @internal */
-export const invalid = (operation: string) => (error: ParseResult.ParseError): InvalidRequest => {
-  const all = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-    path: issue.path.map(String),
-    message: issue.message
-  }))
-  // An optional field is a union with `undefined`: its "Expected undefined" branch says nothing.
-  const key = (path: ReadonlyArray<string>) => path.join(".")
-  const issues = all.filter((issue) =>
-    !issue.message.startsWith("Expected undefined") ||
-    !all.some((other) => other !== issue && key(other.path) === key(issue.path))
-  )
-  const lines = issues.map((issue) => issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`)
-  return new InvalidRequest({ message: `Invalid ${operation} parameters: ${lines.join("; ")}`, issues })
-}
 
 const invalidCreate = invalid("create")
 
