@@ -1,28 +1,36 @@
 /**
- * The HTTP client shaped for Clerk's Backend API: base URL and `/v1`, the bearer secret,
- * `Clerk-API-Version`, a `User-Agent` naming this package, JSON, a timeout per attempt, an overall
- * deadline and the retry policy. It requires an `HttpClient.HttpClient` and picks none: the app
- * provides fetch, undici or the emulator.
+ * Clerk's Backend API as a shaped `HttpClient`, and the policy a call runs under. It requires an
+ * `HttpClient.HttpClient` and picks none: the app provides fetch, undici or the emulator.
  *
- * ## Retry policy
+ * ## The shaped client (`httpClient`)
  *
- * - Retried: transport failures and per-attempt timeouts, `5xx`, `429`, and `2xx` bodies that break
- *   the contract. Never retried: any other `4xx`, invalid URLs, encoding failures.
+ * One attempt per request: the URL under `apiUrl` and `/v1`, the bearer secret, `Clerk-API-Version`,
+ * a `User-Agent` naming this package, JSON; redirects refused (a `3xx` is a `ClerkApiError` naming
+ * its `Location`); the body read within `maxResponseBytes` before anyone looks at it; Clerk's clock
+ * learnt from the `Date` of every answer; the attempt timed by `timeout`. A `2xx` passes; every
+ * other outcome fails with what it means: a `RetryableFailure` (transport failure, timeout, `429`,
+ * `5xx`), `Rejected` (any other answer, for the operation to name), or a final `ClerkApiError` /
+ * `ClerkRequestError`.
+ *
+ * ## Retry policy (`retry`)
+ *
+ * - Retried: `RetryableFailure`s, that is transport failures and per-attempt timeouts, `5xx`, `429`,
+ *   and `2xx` bodies that break the contract. Never retried: any other `4xx`, invalid URLs,
+ *   encoding failures.
  * - Delay: exponential from 500 ms, ×1.5, capped at 60 s, jittered (Clerk's own spec), at most 5
- *   retries; a `Retry-After` (seconds or HTTP date) replaces the computed delay.
+ *   retries; a `Retry-After` (seconds or HTTP date) replaces the computed delay (`retryPolicy`).
  * - A `Retry-After` longer than `maxWait` (60 s) fails at once with `RateLimited` carrying it, and
  *   so does one that would end past the `deadline` (2 min): nobody sleeps for an hour by accident.
  * - An outcome is ambiguous when the request may have been performed (transport failure, timeout,
- *   `5xx`, unreadable `2xx`). Operations that are not idempotent pass a `reconcile` lookup: after an
- *   ambiguous outcome it runs before anything is sent again, and its find is the result. The lookup
- *   is told when the first attempt left, on Clerk's clock (`Since`): the client learns that clock
- *   from the `Date` header of every answer, kept per layer as an offset from the local clock. If
- *   the lookup itself cannot reach Clerk, the call fails naming its own request, the lookup's
- *   failure as the cause.
+ *   `5xx`, unreadable `2xx`). Operations that must not be performed twice look for what an
+ *   ambiguous attempt did before sending again (`Invitations`, with `since`): the client learns
+ *   Clerk's clock from the `Date` header of every answer, kept per layer as an offset from the
+ *   local clock.
  * - Interrupting a call aborts its HTTP request.
- * - The per-attempt `timeout` covers the request and its body. Over `UndiciHttpClient` the transport
- *   arms it in the request's own promise; over any other client (or one behind a middleware) the
- *   attempt runs in a forked fiber raced against a timer, which costs more per call.
+ * - The per-attempt `timeout` covers the request and its body. By default each attempt runs under
+ *   `Effect.timeoutFail`; `timeout: "transport"` leaves it to an `HttpClient` that times its own
+ *   requests (`UndiciHttpClient.layerWith({ timeout })` from `@effect-clerk/undici`), which spares
+ *   the timer fiber each call forks otherwise.
  *
  * @since 0.1.0
  */
@@ -31,7 +39,7 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
@@ -40,21 +48,21 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { flow } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import type { CommonError, FailedResponse } from "./ClerkError.js"
+import type { FailedResponse } from "./ClerkError.js"
 import { ClerkApiError, ClerkErrorsJson, ClerkRequestError, fromResponse, RateLimited } from "./ClerkError.js"
 import { bufferBody, readJson } from "./internal/body.js"
-import { AttemptTimedOut, executeWithin, isTimedTransport } from "./internal/attemptTimeout.js"
-import { isLive, isTimerDelay, timeoutFail } from "./internal/fast.js"
 import { maxResponseBytesProblem, normaliseApiUrl, secretKeyProblem, whereKeysComeFrom } from "./internal/options.js"
 import { parseRetryAfter } from "./internal/retryAfter.js"
 import { nothingSent } from "./internal/sent.js"
 import { ServerClock } from "./internal/serverClock.js"
-import { annotateThen } from "./internal/tracing.js"
+import { annotateThen } from "./internal/spans.js"
 import { userAgent } from "./internal/version.js"
 
 /**
@@ -104,8 +112,16 @@ export interface Options {
   readonly apiUrl?: string | undefined
   /** Sent as `Clerk-API-Version`. Default `2026-05-12`. */
   readonly apiVersion?: string | undefined
-  /** Time allowed for one attempt, response body included. Default 30 s. */
-  readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * Time allowed for one attempt, response body included. Default 30 s, enforced with
+   * `Effect.timeoutFail` (virtual time under a `TestClock`, as everything else here).
+   * `"transport"` leaves it to the `HttpClient`: set it when the transport times its own requests
+   * (`UndiciHttpClient.layerWith({ timeout })`) and fails one that runs over with a `RequestError`
+   * caused by a `TimeoutError` (the `DOMException` that `AbortSignal.timeout` aborts with); such a
+   * failure is read as the attempt timing out. Each call then forks no timer fiber; the `deadline`
+   * still bounds retries, from the first failure on.
+   */
+  readonly timeout?: Duration.DurationInput | "transport" | undefined
   /** Time allowed for a whole call, retries and their waits included. Default 2 min. */
   readonly deadline?: Duration.DurationInput | undefined
   /** The retry policy; `false` sends each request once. */
@@ -121,7 +137,7 @@ export interface Options {
 
 /**
  * An attempt that may succeed if tried again: its error, the `Retry-After` Clerk sent, and whether
- * the request may have been performed (`ambiguous`). This is what a custom retry `schedule` reads.
+ * the request may have been performed (`ambiguous`). This is what a retry `schedule` reads.
  *
  * @since 0.1.0
  * @category models
@@ -131,6 +147,32 @@ export class RetryableFailure extends Data.TaggedClass("RetryableFailure")<{
   readonly retryAfter: Option.Option<Duration.Duration>
   readonly ambiguous: boolean
 }> {}
+
+/**
+ * Whether `u` is a `RetryableFailure`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRetryableFailure = (u: unknown): u is RetryableFailure =>
+  Predicate.isTagged(u, "RetryableFailure") && u instanceof RetryableFailure
+
+/**
+ * A final answer other than `2xx`, `3xx`, `429` or `5xx`, as read: the operation that sent the
+ * request names it (`ClerkError.fromCreateResponse`, say).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Rejected extends Data.TaggedError("Rejected")<{ readonly response: FailedResponse }> {}
+
+/**
+ * How one attempt through `httpClient` fails.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AttemptError = RetryableFailure | Rejected | ClerkApiError | ClerkRequestError
 
 /**
  * When a call's first attempt left, as a reconcile lookup needs it: on Clerk's clock, learnt from
@@ -147,44 +189,27 @@ export interface Since {
 }
 
 /**
- * How an operation reads the answers to its request.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Handlers<A, E> {
-  /** Decodes a 2xx response; a failure means the body broke the contract. */
-  readonly onSuccess: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, ClerkApiError>
-  /** Maps a final non-2xx answer (not 429 or 5xx, which are retried) to the operation's error. */
-  readonly onFailure: (failed: FailedResponse) => E | CommonError
-  /**
-   * For requests that must not be performed twice: after an ambiguous outcome, `find` looks for
-   * what the earlier attempts may have done before anything is sent again; a find is the result.
-   * It runs also when retries end on an ambiguous failure, or on a final error that `when` says
-   * the earlier attempt may have caused (a duplicate of itself, say). `since` says which of Clerk's
-   * timestamps can be the call's doing; read it after the lookup's answer, which teaches the clock.
-   */
-  readonly reconcile?: {
-    readonly find: (since: Since) => Effect.Effect<Option.Option<A>, E | CommonError>
-    readonly when: (error: E | CommonError) => boolean
-  } | undefined
-}
-
-/**
- * The shaped client: the platform `HttpClient` with Clerk's URL and headers, and `execute`, which
- * runs one request under the timeout, deadline and retry policy of the layer.
+ * The shaped client and the policy of its layer.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Service {
-  /** The platform client with base URL, bearer secret and headers applied; no retries. */
-  readonly httpClient: HttpClient.HttpClient
-  /** Sends `request` with the layer's policy and reads the answer with `handlers`. */
-  readonly execute: <A, E>(
-    request: HttpClientRequest.HttpClientRequest,
-    handlers: Handlers<A, E>
-  ) => Effect.Effect<A, E | CommonError>
+  /** Clerk's API, one attempt per request, failing as `AttemptError` (see the module's doc). */
+  readonly httpClient: HttpClient.HttpClient.With<AttemptError>
+  /**
+   * Runs the attempts of one call of `request` under the layer's policy: `attempt` again after
+   * each `RetryableFailure` while `retryPolicy` allows, everything after the first failure within
+   * the `deadline` (past it: `ClerkRequestError` `Timeout`). Fails with the last `RetryableFailure`
+   * when retries end (`lastError` unwraps it).
+   */
+  readonly retry: (
+    request: HttpClientRequest.HttpClientRequest
+  ) => <A, E, R>(
+    attempt: Effect.Effect<A, E | RetryableFailure, R>
+  ) => Effect.Effect<A, E | RetryableFailure | ClerkRequestError, R>
+  /** What may follow a first attempt that left at local time `departedAt` (epoch ms), by Clerk's clock. */
+  readonly since: (departedAt: number) => Since
 }
 
 /**
@@ -218,38 +243,6 @@ export const defaultApiVersion = "2026-05-12"
  * @category constants
  */
 export const defaultMaxResponseBytes = 4 * 1024 * 1024
-
-/**
- * The `ClerkApiError` of a redirect: Clerk's API never redirects, so a `3xx` (or the opaque
- * redirect of a browser `fetch`, status 0) is not followed; its `Location` is in the error.
- */
-const redirected = (response: HttpClientResponse.HttpClientResponse) => {
-  const location = Option.getOrUndefined(Headers.get(response.headers, "location"))
-  return new ClerkApiError({
-    status: response.status,
-    errors: [{
-      code: "unexpected_redirect",
-      message: "Clerk's Backend API does not redirect; the redirect was not followed",
-      longMessage: location === undefined
-        ? `The server answered ${response.status} without a Location; check apiUrl (a proxy in between?)`
-        : `The server answered ${response.status} to ${location}; check apiUrl (a proxy in between?)`,
-      ...(location === undefined ? {} : { meta: { location } })
-    }]
-  })
-}
-
-const isRedirect = (status: number) => status === 0 || (status >= 300 && status < 400)
-
-// Over `fetch`, redirects are followed unless the request says otherwise: ask for them as they are.
-const noRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(
-    Effect.serviceOption(FetchHttpClient.RequestInit),
-    (init) =>
-      Effect.provideService(effect, FetchHttpClient.RequestInit, {
-        ...Option.getOrUndefined(init),
-        redirect: "manual"
-      })
-  )
 
 /**
  * Why `options` cannot work, as a `ConfigError` naming the option, or `undefined`: a secret key
@@ -303,15 +296,97 @@ export const retryWithoutWaiting: RetryOptions = {
   honourRetryAfter: false
 }
 
-const honourRetryAfter = (schedule: Schedule.Schedule<unknown, RetryableFailure>) =>
-  Schedule.identity<RetryableFailure>().pipe(
-    Schedule.intersect(schedule),
-    Schedule.modifyDelay(([failure], delay) => Option.getOrElse(failure.retryAfter, () => delay))
+/**
+ * The retry policy of `options` as a `Schedule` over failed attempts: `schedule` (default
+ * `backoff(options)`), a `Retry-After` within `maxWait` replacing its delay (unless
+ * `honourRetryAfter: false`), and a `Retry-After` beyond `maxWait` ending it at once.
+ *
+ * @since 0.1.0
+ * @category retry
+ */
+export const retryPolicy = (options: RetryOptions = {}): Schedule.Schedule<unknown, RetryableFailure> => {
+  const maxWait = Duration.decode(options.maxWait ?? "60 seconds")
+  const base = options.schedule ?? backoff(options)
+  const paced = options.honourRetryAfter === false
+    ? base
+    : Schedule.identity<RetryableFailure>().pipe(
+      Schedule.intersect(base),
+      Schedule.modifyDelay(([failure], delay) => Option.getOrElse(failure.retryAfter, () => delay))
+    )
+  return Schedule.whileInput(paced, (failure: RetryableFailure) =>
+    Option.match(failure.retryAfter, { onNone: () => true, onSome: Duration.lessThanOrEqualTo(maxWait) }))
+}
+
+/**
+ * The error a call ends with: a `RetryableFailure` left when retries ended becomes its error.
+ *
+ * @since 0.1.0
+ * @category retry
+ */
+export const lastError = <A, E, R>(
+  self: Effect.Effect<A, E | RetryableFailure, R>
+): Effect.Effect<A, E | RetryableFailure["error"], R> =>
+  Effect.catchIf(self, isRetryableFailure, (failure) => Effect.fail(failure.error))
+
+/**
+ * `Effect.retry(attempt, schedule)` after a first `RetryableFailure`, for `RetryableFailure`s only:
+ * any other failure ends the call without stepping the schedule (whose input is a
+ * `RetryableFailure`); when the schedule ends, the last failure is the call's.
+ */
+const retryAfterFirst = <A, E, R>(
+  first: RetryableFailure,
+  attempt: Effect.Effect<A, E | RetryableFailure, R>,
+  schedule: Schedule.Schedule<unknown, RetryableFailure>
+): Effect.Effect<A, E | RetryableFailure, R> =>
+  Effect.flatMap(Schedule.driver(schedule), (driver) => {
+    const after = (failure: RetryableFailure): Effect.Effect<A, E | RetryableFailure, R> =>
+      Effect.matchEffect(driver.next(failure), {
+        onFailure: () => Effect.fail(failure),
+        onSuccess: () => Effect.catchIf(attempt, isRetryableFailure, after)
+      })
+    return after(first)
+  })
+
+/** The method and the path (no query: it may hold an address) of a request, for errors. */
+const whereOf = (request: HttpClientRequest.HttpClientRequest) => {
+  const query = request.url.indexOf("?")
+  return { method: request.method, path: query === -1 ? request.url : request.url.slice(0, query) }
+}
+
+/**
+ * The `ClerkApiError` of a redirect: Clerk's API never redirects, so a `3xx` (or the opaque
+ * redirect of a browser `fetch`, status 0) is not followed; its `Location` is in the error.
+ */
+const redirected = (response: HttpClientResponse.HttpClientResponse) => {
+  const location = Option.getOrUndefined(Headers.get(response.headers, "location"))
+  return new ClerkApiError({
+    status: response.status,
+    errors: [{
+      code: "unexpected_redirect",
+      message: "Clerk's Backend API does not redirect; the redirect was not followed",
+      longMessage: location === undefined
+        ? `The server answered ${response.status} without a Location; check apiUrl (a proxy in between?)`
+        : `The server answered ${response.status} to ${location}; check apiUrl (a proxy in between?)`,
+      ...(location === undefined ? {} : { meta: { location } })
+    }]
+  })
+}
+
+// Over `fetch`, redirects are followed unless the request says otherwise: ask for them as they are.
+const noRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(
+    Effect.serviceOption(FetchHttpClient.RequestInit),
+    (init) =>
+      Effect.provideService(effect, FetchHttpClient.RequestInit, {
+        ...Option.getOrUndefined(init),
+        redirect: "manual"
+      })
   )
 
 const emptyErrors: ClerkErrorsJson = { errors: [] }
 const decodeErrors = Schema.decodeUnknownOption(ClerkErrorsJson)
 
+/** What a failed answer says: Clerk's body (empty when unreadable), its trace id, `Retry-After`. */
 const readFailure = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
     readJson(response).pipe(
@@ -329,19 +404,50 @@ const readFailure = (response: HttpClientResponse.HttpClientResponse) =>
       }))
     ))
 
-const isTransient = (status: number) => status === 429 || status >= 500
+/** A non-`2xx` answer as an attempt's failure: retryable (`429`, `5xx`), a redirect, or `Rejected`. */
+const failedAnswer = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<never, AttemptError> =>
+  Effect.flatMap(readFailure(response), (failed): Effect.Effect<never, AttemptError> => {
+    if (failed.status !== 429 && failed.status < 500) return Effect.fail(new Rejected({ response: failed }))
+    const error = fromResponse(failed)
+    return error._tag === "RateLimited" || error._tag === "ClerkApiError"
+      ? Effect.fail(new RetryableFailure({ error, ambiguous: failed.status !== 429, retryAfter: failed.retryAfter }))
+      : Effect.fail(new Rejected({ response: failed }))
+  })
 
-// A reconcile lookup that could not reach Clerk, as the cause of the call's own error: named, its
-// own cause kept (never the request, which carries the secret).
-const lookupFailed = (error: ClerkRequestError): Error => {
-  const what = error.reason === "Timeout"
-    ? "timed out"
-    : error.reason === "Transport"
-    ? "failed in transport"
-    : `failed (${error.reason})`
-  const detail = error.cause instanceof Error ? `: ${error.cause.message}` : ""
-  return new Error(`the lookup for what it did, ${error.method} ${error.path}, ${what}${detail}`, { cause: error.cause })
+/** Whether a transport failed a request because its own timer ran out (`AbortSignal.timeout`'s error). */
+const isTransportTimeout = (cause: unknown) =>
+  typeof cause === "object" && cause !== null && "name" in cause && cause.name === "TimeoutError"
+
+/** A platform failure as an attempt's: what was never sent is final, the rest retryable. */
+const requestFailure = (
+  where: { readonly method: string; readonly path: string },
+  error: HttpClientError.HttpClientError
+): AttemptError => {
+  if (error._tag === "RequestError" && error.reason !== "Transport") {
+    return new ClerkRequestError({ reason: error.reason, ...where, cause: error.cause })
+  }
+  if (isTransportTimeout(error.cause)) {
+    return new RetryableFailure({
+      error: new ClerkRequestError({ reason: "Timeout", ...where }),
+      ambiguous: true,
+      retryAfter: Option.none()
+    })
+  }
+  // A connection that was never made (refused, unknown host) performed nothing: not ambiguous.
+  return new RetryableFailure({
+    error: new ClerkRequestError({ reason: "Transport", ...where, cause: error.cause }),
+    ambiguous: !nothingSent(error.cause),
+    retryAfter: Option.none()
+  })
 }
+
+/** The client of options that cannot work: it sends nothing and says why, never showing the key. */
+const refuse = (problem: ConfigError.ConfigError) => (request: HttpClientRequest.HttpClientRequest) =>
+  new ClerkRequestError({
+    reason: problem._op === "InvalidData" && problem.path[0] === "apiUrl" ? "InvalidUrl" : "Encode",
+    ...whereOf(request),
+    cause: new Error(`the client's options are invalid, ${problem.message}`)
+  })
 
 /**
  * Builds the shaped client from the `HttpClient` in context.
@@ -351,214 +457,103 @@ const lookupFailed = (error: ClerkRequestError): Error => {
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
   // Options that cannot work are found here, once. `make` and `layer` cannot fail (their type
-  // says so), so their client refuses every call with a typed error and sends nothing;
+  // says so), so their client refuses every request with a typed error and sends nothing;
   // `layerConfig` fails to build instead.
   const problem = checkOptions(options)
   const apiUrl = problem === undefined ? normaliseApiUrl(options.apiUrl ?? defaultApiUrl) : Either.right(defaultApiUrl)
   const base = `${Either.getOrElse(apiUrl, () => defaultApiUrl)}/v1`
   const maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes
-  // Every request shares these headers: computed once, applied in one step per request.
-  const shared = HttpClientRequest.get("").pipe(
-    HttpClientRequest.bearerToken(options.secretKey),
-    HttpClientRequest.setHeaders({ "Clerk-API-Version": options.apiVersion ?? defaultApiVersion, "User-Agent": userAgent }),
-    HttpClientRequest.acceptJson
-  ).headers
+  const deadline = Duration.decode(options.deadline ?? "2 minutes")
+  const deadlineMillis = Duration.toMillis(deadline)
+  // An attempt never outlives the deadline: the first one runs under this timer alone.
+  const attemptTimeout = options.timeout === "transport"
+    ? undefined
+    : Duration.min(Duration.decode(options.timeout ?? "30 seconds"), deadline)
+  const policy = options.retry === false ? undefined : retryPolicy(options.retry)
+  // Clerk's clock, from the `Date` of every answer this layer reads.
+  const serverClock = new ServerClock()
+
   // No platform client span: it would keep the request (bearer header included) in its exit and
   // put a `query` (an email) in `url.full`; the operation's own span carries the method, path and
   // status instead. Without that span no trace header is sent either (none to a third party).
-  const transport = yield* HttpClient.HttpClient
-  const untraced = HttpClient.withTracerDisabledWhen(transport, () => true)
-  // A transport that arms the attempt's timer itself (`UndiciHttpClient`) spares a fork per call.
-  const within = isTimedTransport(transport) ? transport[executeWithin] : undefined
-  const prepare = (request: HttpClientRequest.HttpClientRequest) =>
-    HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, base), shared)
-  const httpClient = HttpClient.mapRequest(untraced, prepare)
-  const timeout = Duration.decode(options.timeout ?? "30 seconds")
-  const deadline = Duration.decode(options.deadline ?? "2 minutes")
-  const deadlineMillis = Duration.toMillis(deadline)
-  // The first attempt runs under one timer: the deadline when it comes first, else the timeout.
-  const deadlineFirst = Duration.lessThanOrEqualTo(deadline, timeout)
-  const firstTimeout = deadlineFirst ? deadline : timeout
-  const retry = options.retry === false ? undefined : options.retry ?? {}
-  const maxWait = Duration.decode(retry?.maxWait ?? "60 seconds")
-  // Clerk's clock, from the `Date` of every answer this layer reads.
-  const serverClock = new ServerClock()
-  const schedule = retry === undefined
-    ? undefined
-    : retry.honourRetryAfter === false
-    ? (retry.schedule ?? backoff(retry))
-    : honourRetryAfter(retry.schedule ?? backoff(retry))
+  const transport = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
 
-  const refuse = (request: HttpClientRequest.HttpClientRequest, problem: ConfigError.ConfigError) => {
-    const query = request.url.indexOf("?")
-    return Effect.fail(
-      new ClerkRequestError({
-        reason: problem._op === "InvalidData" && problem.path[0] === "apiUrl" ? "InvalidUrl" : "Encode",
-        method: request.method,
-        path: query === -1 ? request.url : request.url.slice(0, query),
-        cause: new Error(`the client's options are invalid, ${problem.message}`)
+  // One attempt: sent, its answer's `Date` noted, its body read within the limit, all under the
+  // attempt's timer; then its status decides.
+  const attempt = (
+    sent: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>,
+    request: HttpClientRequest.HttpClientRequest
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, AttemptError> => {
+    if (problem !== undefined) return Effect.fail(refuse(problem)(request))
+    const where = whereOf(request)
+    const read = Effect.clockWith((clock) => {
+      const sentAt = clock.unsafeCurrentTimeMillis()
+      return Effect.flatMap(noRedirects(sent), (response) => {
+        serverClock.observe(response.headers["date"], sentAt)
+        return bufferBody(response, maxResponseBytes)
       })
+    }).pipe(Effect.mapError((error) => requestFailure(where, error)))
+    const timed = attemptTimeout === undefined ? read : Effect.timeoutFail(read, {
+      duration: attemptTimeout,
+      onTimeout: () =>
+        new RetryableFailure({
+          error: new ClerkRequestError({ reason: "Timeout", ...where }),
+          ambiguous: true,
+          retryAfter: Option.none()
+        })
+    })
+    return annotateThen(
+      () => ({ "http.request.method": where.method, "url.path": where.path }),
+      Effect.flatMap(timed, (response) =>
+        annotateThen(
+          () => ({ "http.response.status_code": response.status }),
+          HttpClientResponse.matchStatus(response, {
+            "2xx": (response): Effect.Effect<HttpClientResponse.HttpClientResponse, AttemptError> => Effect.succeed(response),
+            "3xx": (response) => Effect.fail(redirected(response)),
+            0: (response) => Effect.fail(redirected(response)),
+            orElse: failedAnswer
+          })
+        ))
     )
   }
 
-  const execute = <A, E>(
-    request: HttpClientRequest.HttpClientRequest,
-    handlers: Handlers<A, E>
-  ): Effect.Effect<A, E | CommonError> =>
-    problem !== undefined ? refuse(request, problem) : Effect.clockWith((clock) => {
-      type Outcome = Either.Either<A, E | CommonError>
+  const clerkApi = HttpClient.mapRequest(transport, flow(
+    HttpClientRequest.prependUrl(base),
+    HttpClientRequest.bearerToken(options.secretKey),
+    HttpClientRequest.setHeaders({ "Clerk-API-Version": options.apiVersion ?? defaultApiVersion, "User-Agent": userAgent }),
+    HttpClientRequest.acceptJson
+  ))
+  // `HttpClient.transform`, with the failures replaced rather than added to: every platform
+  // failure is an `AttemptError` here.
+  const httpClient = HttpClient.makeWith<never, never, AttemptError, never>(
+    Effect.flatMap((request) => attempt(clerkApi.execute(request), request)),
+    Effect.succeed
+  )
+
+  const retry = (request: HttpClientRequest.HttpClientRequest) =>
+  <A, E, R>(attempt: Effect.Effect<A, E | RetryableFailure, R>): Effect.Effect<A, E | RetryableFailure | ClerkRequestError, R> =>
+    policy === undefined ? attempt : Effect.clockWith((clock) => {
       const startedAt = clock.unsafeCurrentTimeMillis()
-      // When the attempt in flight left (local clock), to read its answer's `Date` against.
-      let sentAt = startedAt
-      const done = (a: A): Outcome => Either.right(a)
-      const final = (error: E | CommonError): Outcome => Either.left(error)
-      const query = request.url.indexOf("?")
-      const where = { method: request.method, path: query === -1 ? request.url : request.url.slice(0, query) }
-      const retryable = (
-        error: RetryableFailure["error"],
-        ambiguous: boolean,
-        retryAfter: Option.Option<Duration.Duration> = Option.none()
-      ) => new RetryableFailure({ error, ambiguous, retryAfter })
-      const deadlineError = () => new ClerkRequestError({ reason: "Timeout", ...where })
-
-      const onResponse = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> => {
-        serverClock.observe(response.headers["date"], sentAt)
-        return annotateThen(() => ({ "http.response.status_code": response.status }), classify(response))
-      }
-      // Every body is read within `maxResponseBytes` before anything looks at it; a redirect is
-      // final (nothing was done where it pointed, and it is not followed).
-      const classify = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> =>
-        Effect.flatMap(bufferBody(response, maxResponseBytes), classifyRead)
-      const classifyRead = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Outcome, RetryableFailure> => {
-        if (isRedirect(response.status)) return Effect.succeed(final(redirected(response)))
-        if (response.status >= 200 && response.status < 300) {
-          return Effect.mapBoth(handlers.onSuccess(response), {
-            onFailure: (error) => retryable(error, true),
-            onSuccess: done
-          })
-        }
-        return Effect.flatMap(readFailure(response), (failed) => {
-          if (!isTransient(failed.status)) return Effect.succeed(final(handlers.onFailure(failed)))
-          const error = fromResponse(failed)
-          return error._tag === "RateLimited" || error._tag === "ClerkApiError"
-            ? Effect.fail(retryable(error, failed.status !== 429, failed.retryAfter))
-            : Effect.succeed(final(error))
-        })
-      }
-      // A connection that was never made (refused, unknown host) performed nothing: not ambiguous.
-      const onRequestError = (error: HttpClientError.HttpClientError): Effect.Effect<Outcome, RetryableFailure> =>
-        error._tag === "RequestError" && error.reason !== "Transport"
-          ? Effect.succeed(final(new ClerkRequestError({ reason: error.reason, ...where, cause: error.cause })))
-          : Effect.fail(
-            retryable(new ClerkRequestError({ reason: "Transport", ...where, cause: error.cause }), !nothingSent(error.cause))
-          )
-
-      // One attempt, without its timer: Right(a) success, Left(e) a final error; a RetryableFailure
-      // may pass if tried again.
-      const prepared = prepare(request)
-      const send: Effect.Effect<Outcome, RetryableFailure> = Effect.matchEffect(noRedirects(untraced.execute(prepared)), {
-        onFailure: onRequestError,
-        onSuccess: onResponse
-      })
-      // One attempt under a timer: the transport's own when it has one and the clock is the live
-      // one (no fork), else a forked attempt raced against a timer (`Effect.timeoutFail` under a
-      // TestClock).
-      const timed = <E2>(duration: Duration.Duration, onTimeout: () => E2): Effect.Effect<Outcome, RetryableFailure | E2> => {
-        const millis = Duration.toMillis(duration)
-        if (within === undefined || !isLive(clock) || !isTimerDelay(millis)) return timeoutFail(send, duration, onTimeout)
-        return Effect.matchEffect(within(prepared, millis), {
-          onFailure: (error): Effect.Effect<Outcome, RetryableFailure | E2> =>
-            error._tag === "RequestError" && error.cause instanceof AttemptTimedOut
-              ? Effect.fail(onTimeout())
-              : onRequestError(error),
-          onSuccess: onResponse
-        })
-      }
-      const attemptTimeout = () => retryable(new ClerkRequestError({ reason: "Timeout", ...where }), true)
-
-      let ambiguous = false
-      const reconcile = handlers.reconcile
-      // The lookup, told when the first attempt left; a lookup that cannot reach Clerk fails as
-      // this call's request, with the lookup's failure as the cause.
-      const find = (found: NonNullable<typeof reconcile>) =>
-        Effect.mapError(
-          Effect.suspend(() => found.find({ includes: (serverMillis) => serverMillis > serverClock.threshold(startedAt) })),
-          (error) =>
-            error instanceof ClerkRequestError && (error.method !== where.method || error.path !== where.path)
-              ? new ClerkRequestError({ reason: error.reason, ...where, cause: lookupFailed(error) })
-              : error
-        )
-      const lookUp = (orElse: Effect.Effect<Outcome, RetryableFailure>): Effect.Effect<Outcome, RetryableFailure> =>
-        reconcile === undefined || !ambiguous ? orElse : Effect.matchEffect(find(reconcile), {
-          onFailure: (error) => Effect.succeed(final(error)),
-          onSuccess: Option.match({ onNone: () => orElse, onSome: (a) => Effect.succeed(done(a)) })
-        })
-      const withinBudget = (failure: RetryableFailure) =>
+      const deadlineError = () => new ClerkRequestError({ reason: "Timeout", ...whereOf(request) })
+      // A `Retry-After` that would end past the deadline ends the retries at once.
+      const withinDeadline = Schedule.whileInputEffect(policy, (failure: RetryableFailure) =>
         Option.match(failure.retryAfter, {
           onNone: () => Effect.succeed(true),
-          onSome: (wait) =>
-            Duration.greaterThan(wait, maxWait)
-              ? Effect.succeed(false)
-              : Effect.map(
-                Clock.currentTimeMillis,
-                (now) => now - startedAt + Duration.toMillis(wait) <= deadlineMillis
-              )
-        })
-
-      const finish = (outcome: Outcome): Effect.Effect<A, E | CommonError> =>
-        Either.match(outcome, {
-          onRight: (a) => Effect.succeed(a),
-          onLeft: (error): Effect.Effect<A, E | CommonError> =>
-            ambiguous && reconcile !== undefined && reconcile.when(error)
-              ? Effect.flatMap(
-                find(reconcile),
-                Option.match({ onNone: () => Effect.fail(error), onSome: (a) => Effect.succeed(a) })
-              )
-              : Effect.fail(error)
-        })
-
-      // After a retryable first attempt: the retry policy (as `Effect.retry` with `while`), the
-      // reconcile lookups, all under what is left of the deadline.
-      const recover = (first: RetryableFailure): Effect.Effect<A, E | CommonError> => {
-        ambiguous ||= first.ambiguous
-        // A later attempt: the reconcile lookup first when an earlier outcome was ambiguous.
-        const again = Effect.suspend(() => {
-          sentAt = clock.unsafeCurrentTimeMillis()
-          return timed(timeout, attemptTimeout)
-        })
-        const attempt = Effect.suspend(() => lookUp(again)).pipe(
-          Effect.tapError((failure) => Effect.sync(() => (ambiguous ||= failure.ambiguous)))
-        )
-        const retried: Effect.Effect<Outcome, RetryableFailure> = schedule === undefined
-          ? Effect.fail(first)
-          : Effect.flatMap(Schedule.driver(Schedule.whileInputEffect(schedule, withinBudget)), (driver) => {
-            const loop = (failure: RetryableFailure): Effect.Effect<Outcome, RetryableFailure> =>
-              Effect.matchEffect(driver.next(failure), {
-                onFailure: () => Effect.fail(failure),
-                onSuccess: () => Effect.catchAll(attempt, loop)
-              })
-            return loop(first)
-          })
-        const settled: Effect.Effect<Outcome> = Effect.catchAll(retried, (failure) =>
-          Effect.catchAll(lookUp(Effect.succeed(final(failure.error))), (again) => Effect.succeed(final(again.error))))
-        const left = Duration.millis(Math.max(0, deadlineMillis - (clock.unsafeCurrentTimeMillis() - startedAt)))
-        return timeoutFail(Effect.flatMap(settled, finish), left, deadlineError)
-      }
-
-      // The first attempt: one timer, no retry machinery until something fails.
-      const first: Effect.Effect<Outcome, RetryableFailure> = deadlineFirst
-        ? timed(firstTimeout, () => final(deadlineError())).pipe(
-          Effect.catchIf((outcome): outcome is Outcome => Either.isEither(outcome), Effect.succeed)
-        )
-        : timed(firstTimeout, attemptTimeout)
-
-      return annotateThen(
-        () => ({ "http.request.method": where.method, "url.path": where.path }),
-        Effect.matchEffect(first, { onFailure: recover, onSuccess: finish })
-      )
+          onSome: (wait) => Effect.map(Clock.currentTimeMillis, (now) => now - startedAt + Duration.toMillis(wait) <= deadlineMillis)
+        }))
+      return Effect.catchIf(attempt, isRetryableFailure, (first) => {
+        const left = deadlineMillis - (clock.unsafeCurrentTimeMillis() - startedAt)
+        return left <= 0
+          ? Effect.fail(deadlineError())
+          : Effect.timeoutFail(retryAfterFirst(first, attempt, withinDeadline), { duration: left, onTimeout: deadlineError })
+      })
     })
 
-  return ClerkClient.of({ httpClient, execute })
+  const since = (departedAt: number): Since => ({
+    includes: (serverMillis) => serverMillis > serverClock.threshold(departedAt)
+  })
+
+  return ClerkClient.of({ httpClient, retry, since })
 })
 
 /**

@@ -19,6 +19,7 @@
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
@@ -27,11 +28,12 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type { Since } from "./ClerkClient.js"
-import { ClerkClient } from "./ClerkClient.js"
+import * as ClerkClient from "./ClerkClient.js"
+import { RetryableFailure } from "./ClerkClient.js"
 import type {
   CommonError,
   DuplicateEmail,
+  FailedResponse,
   InvitationNotFound,
   InvitationNotRevocable
 } from "./ClerkError.js"
@@ -39,10 +41,11 @@ import { ClerkApiError, fromCreateResponse, fromResponse, fromRevokeResponse, In
 import type { CreateParams, Invitation, InvitationPage, ListParams, StreamParams } from "./Invitation.js"
 import * as I from "./Invitation.js"
 import { readJson } from "./internal/body.js"
+import { type CreateWire, fastCreate, isRevokeId } from "./internal/fastDecode.js"
 import { invalid } from "./internal/invalid.js"
 import { addressKey, matchesCreate, Ownership, revokeKey } from "./internal/ownership.js"
-import { type CreateWire, fastCreate, isRevokeId } from "./internal/fastDecode.js"
-import { annotateThen, withSpan } from "./internal/tracing.js"
+import { exactlyOnce } from "./internal/reconcile.js"
+import { annotateThen, operation, span } from "./internal/spans.js"
 
 /**
  * The failures of `create` and `createBulk`.
@@ -116,28 +119,45 @@ const encodeCreate = (params: unknown): Effect.Effect<CreateWire, ParseResult.Pa
 const encodeBulk = Schema.encodeUnknown(I.BulkParams, parseOptions)
 const decodeList = Schema.decodeUnknown(I.ListParams, parseOptions)
 const decodeStream = Schema.decodeUnknown(I.StreamParams, parseOptions)
-const decodeRevokeId = Schema.decodeUnknown(I.RevokeId)
-const decodeInvitation = I.decodeInvitationJson
-const decodeInvitations = I.decodeInvitationListJson
-const decodePage = I.decodeInvitationPageJson
+const decodeRevokeId = (id: unknown): Effect.Effect<string, ParseResult.ParseError> =>
+  isRevokeId(id) ? Effect.succeed(id) : Schema.decodeUnknown(I.RevokeId)(id)
+
+/** Parameters checked before any request exists: a failure is `InvalidRequest`, nothing sent. */
+const validate = <A>(operation: string, checked: Effect.Effect<A, ParseResult.ParseError>) =>
+  Effect.mapError(checked, invalid(operation))
 
 const contractBroken = (status: number, detail: string) =>
-  new ClerkApiError({
-    status,
-    errors: [{
-      code: "unexpected_response",
-      message: "Clerk's response does not match the Invitations contract",
-      longMessage: detail
-    }]
+  new RetryableFailure({
+    error: new ClerkApiError({
+      status,
+      errors: [{
+        code: "unexpected_response",
+        message: "Clerk's response does not match the Invitations contract",
+        longMessage: detail
+      }]
+    }),
+    // A `2xx` was performed, whatever its body says.
+    ambiguous: true,
+    retryAfter: Option.none()
   })
 
+/** A `2xx` body, decoded; one that breaks the contract may read well if asked again. */
 const body = <A>(decode: (u: unknown) => Effect.Effect<A, ParseResult.ParseError>) =>
-(response: HttpClientResponse.HttpClientResponse): Effect.Effect<A, ClerkApiError> =>
+(response: HttpClientResponse.HttpClientResponse): Effect.Effect<A, RetryableFailure> =>
   readJson(response).pipe(
     Effect.mapError((error) => contractBroken(response.status, `unreadable JSON body: ${error.message}`)),
     Effect.flatMap((json) =>
       Effect.mapError(decode(json), (error) => contractBroken(response.status, ParseResult.TreeFormatter.formatErrorSync(error)))
     )
+  )
+
+/** A final answer the operation names (`Rejected` from the client), as the operation's error. */
+const rejectedAs = <E2>(name: (response: FailedResponse) => E2) =>
+<A, E, R>(self: Effect.Effect<A, E | ClerkClient.Rejected, R>): Effect.Effect<A, E | E2, R> =>
+  Effect.catchIf(
+    self,
+    (error): error is ClerkClient.Rejected => error instanceof ClerkClient.Rejected,
+    (rejected) => Effect.fail(name(rejected.response))
   )
 
 const toUrlParams = (params: ListParams): Array<[string, string]> => {
@@ -151,169 +171,158 @@ const toUrlParams = (params: ListParams): Array<[string, string]> => {
   return urlParams
 }
 
+const isOwnDuplicate = (error: CreateError) => error._tag === "DuplicateEmail" && error.reason === "InvitationPending"
+
 /**
  * Builds the service from the `ClerkClient` in context.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(function*() {
-  const client = yield* ClerkClient
+export const make: Effect.Effect<Service, never, ClerkClient.ClerkClient> = Effect.gen(function*() {
+  const clerk = yield* ClerkClient.ClerkClient
   const ownership = new Ownership()
 
-  const listPage = (params: ListParams) =>
-    client.execute(HttpClientRequest.get("/invitations", { urlParams: toUrlParams(params) }), {
-      onSuccess: body(decodePage),
-      onFailure: fromResponse
-    })
+  const listPage = (params: ListParams): Effect.Effect<InvitationPage, ListError> => {
+    const request = HttpClientRequest.get("/invitations", { urlParams: toUrlParams(params) })
+    return clerk.httpClient.execute(request).pipe(
+      Effect.flatMap(body(I.decodeInvitationPageJson)),
+      rejectedAs(fromResponse),
+      clerk.retry(request),
+      ClerkClient.lastError
+    )
+  }
 
   // The invitation created (or revoked) by one of this call's attempts, if it can only be that:
   // matching the call, stamped after its first attempt left (`since`, read once the lookup's
-  // answer taught the clock), and not returned to another call of this service (`key`). Under an
-  // app's tracer in a span of its own, so the lookup's request does not annotate the operation's.
+  // answer taught the clock), and not returned to another call of this service. In a span of its
+  // own, so the lookup's request does not annotate the operation's.
   const findFresh = (
-    query: string,
-    status: "pending" | "revoked",
-    key: string,
-    since: Since,
+    target: { readonly query: string; readonly status: "pending" | "revoked"; readonly key: string },
+    since: ClerkClient.Since,
     matches: (invitation: Invitation) => boolean,
     taken: ReadonlySet<string> = new Set()
-  ) =>
-    withSpan(
-      listPage({ query, status, orderBy: "-created_at", limit: 100 }).pipe(
-        Effect.flatMap(({ data }) =>
-          Effect.clockWith((clock) => {
-            const now = clock.unsafeCurrentTimeMillis()
-            return Effect.succeed(Option.fromNullable(data.find((invitation) =>
-              matches(invitation) &&
-              since.includes(DateTime.toEpochMillis(status === "pending" ? invitation.createdAt : invitation.updatedAt)) &&
-              !taken.has(invitation.id) &&
-              !ownership.claimed(key, invitation.id, now)
-            )))
-          })
-        )
+  ): Effect.Effect<Option.Option<Invitation>, ListError> =>
+    listPage({ query: target.query, status: target.status, orderBy: "-created_at", limit: 100 }).pipe(
+      Effect.flatMap(({ data }) =>
+        Effect.map(Clock.currentTimeMillis, (now) =>
+          Option.fromNullable(data.find((invitation) =>
+            matches(invitation) &&
+            since.includes(DateTime.toEpochMillis(target.status === "pending" ? invitation.createdAt : invitation.updatedAt)) &&
+            !taken.has(invitation.id) &&
+            !ownership.claimed(target.key, invitation.id, now)
+          )))
       ),
-      "Invitations.reconcile",
-      { attributes: { "invitations.reconcile.status": status } }
+      span("Invitations.reconcile", { attributes: { "invitations.reconcile.status": target.status } })
     )
 
-  const findCreated = (wire: ReadonlyArray<CreateWire>, since: Since) =>
+  // Records what a call returns, so that no reconciling call of this service takes it again.
+  const claim = (invitations: ReadonlyArray<Invitation>, key: (invitation: Invitation) => string) =>
+    Effect.map(Clock.currentTimeMillis, (now) => {
+      for (const invitation of invitations) ownership.claim(key(invitation), invitation.id, now)
+    })
+
+  const create = operation("Invitations.create", (params: CreateParams) =>
+    Effect.gen(function*() {
+      const wire = yield* validate("create", Effect.suspend(() => encodeCreate(params)))
+      const key = addressKey(wire.email_address)
+      const request = HttpClientRequest.post("/invitations").pipe(HttpClientRequest.bodyUnsafeJson(wire))
+      const attempt = clerk.httpClient.execute(request).pipe(
+        Effect.flatMap(body(I.decodeInvitationJson)),
+        rejectedAs((response) => fromCreateResponse(response, [wire.email_address]))
+      )
+      return yield* exactlyOnce(clerk, request, attempt, {
+        find: (since) =>
+          ownership.lookup(
+            [key],
+            findFresh({ query: wire.email_address, status: "pending", key }, since, (found) => matchesCreate(found, wire))
+          ),
+        when: isOwnDuplicate
+      }).pipe(
+        Effect.tap((invitation) => claim([invitation], () => key)),
+        ownership.track([key])
+      )
+    }))
+
+  // One invitation per item, even if two items name one address.
+  const findCreated = (wire: ReadonlyArray<CreateWire>, since: ClerkClient.Since) =>
     Effect.suspend(() => {
-      // one invitation per item, even if two items name one address
       const taken = new Set<string>()
+      const distinct = new Set(wire.map((item) => addressKey(item.email_address))).size === wire.length
       return Effect.forEach(
         wire,
         (item) =>
-          findFresh(item.email_address, "pending", addressKey(item.email_address), since, (invitation) => matchesCreate(invitation, item), taken)
-            .pipe(Effect.tap((found) =>
-              Effect.sync(() => {
-                if (Option.isSome(found)) taken.add(found.value.id)
-              })
-            )),
-        { concurrency: wire.length > 1 && new Set(wire.map((item) => addressKey(item.email_address))).size === wire.length ? 4 : 1 }
+          findFresh(
+            { query: item.email_address, status: "pending", key: addressKey(item.email_address) },
+            since,
+            (invitation) => matchesCreate(invitation, item),
+            taken
+          ).pipe(Effect.tap(Option.match({ onNone: () => Effect.void, onSome: (found) => Effect.sync(() => taken.add(found.id)) }))),
+        { concurrency: wire.length > 1 && distinct ? 4 : 1 }
       ).pipe(Effect.map(Option.all))
     })
 
-  // Records what a call returns, so no reconciling call of this service takes it again.
-  const claimAll = (invitations: ReadonlyArray<Invitation>, key: (invitation: Invitation) => string) =>
-    Effect.clockWith((clock) =>
-      Effect.sync(() => {
-        const now = clock.unsafeCurrentTimeMillis()
-        for (const invitation of invitations) ownership.claim(key(invitation), invitation.id, now)
-      })
-    )
-
-  const isOwnDuplicate = (error: CreateError) => error._tag === "DuplicateEmail" && error.reason === "InvitationPending"
-
-  // Spans open only under an app's tracer (see internal/tracing.ts); plain pipelines rather than
-  // generators, since every call of every operation takes this path. Parameters are read when the
-  // effect runs, not when it is built; the reconcile lookups only if an ambiguous outcome needs them.
-  const create = (params: CreateParams): Effect.Effect<Invitation, CreateError> =>
-    withSpan(
-      Effect.flatMap(Effect.mapError(Effect.suspend(() => encodeCreate(params)), invalid("create")), (wire) => {
-        const key = addressKey(wire.email_address)
-        return ownership.exclusive(
-          [key],
-          client.execute(HttpClientRequest.post("/invitations").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
-            onSuccess: body(decodeInvitation),
-            onFailure: (failed) => fromCreateResponse(failed, [wire.email_address]),
-            reconcile: {
-              find: (since) =>
-                findFresh(wire.email_address, "pending", key, since, (invitation) => matchesCreate(invitation, wire)),
-              when: isOwnDuplicate
-            }
-          }).pipe(Effect.tap((invitation) => claimAll([invitation], () => key)))
+  const createBulk = operation("Invitations.createBulk", (params: ReadonlyArray<CreateParams>) =>
+    Effect.gen(function*() {
+      const wire = yield* validate("createBulk", Effect.suspend(() => encodeBulk(params)))
+      const emails = wire.map((item) => item.email_address)
+      const keys = emails.map(addressKey)
+      const request = HttpClientRequest.post("/invitations/bulk").pipe(HttpClientRequest.bodyUnsafeJson(wire))
+      const attempt = clerk.httpClient.execute(request).pipe(
+        Effect.flatMap(body(I.decodeInvitationListJson)),
+        rejectedAs((response) => fromCreateResponse(response, emails))
+      )
+      return yield* annotateThen(
+        () => ({ "invitations.count": wire.length }),
+        exactlyOnce(clerk, request, attempt, {
+          find: (since) => ownership.lookup(keys, findCreated(wire, since)),
+          when: isOwnDuplicate
+        }).pipe(
+          Effect.tap((created) => claim(created, (invitation) => addressKey(invitation.emailAddress))),
+          ownership.track(keys)
         )
-      }),
-      "Invitations.create"
-    )
+      )
+    }))
 
-  const createBulk = (params: ReadonlyArray<CreateParams>): Effect.Effect<ReadonlyArray<Invitation>, CreateError> =>
-    withSpan(
-      Effect.flatMap(Effect.mapError(Effect.suspend(() => encodeBulk(params)), invalid("createBulk")), (wire) => {
-        const emails = wire.map((item) => item.email_address)
-        return annotateThen(
-          () => ({ "invitations.count": wire.length }),
-          ownership.exclusive(
-            emails.map(addressKey),
-            client.execute(HttpClientRequest.post("/invitations/bulk").pipe(HttpClientRequest.bodyUnsafeJson(wire)), {
-              onSuccess: body(decodeInvitations),
-              onFailure: (failed) => fromCreateResponse(failed, emails),
-              reconcile: { find: (since) => findCreated(wire, since), when: isOwnDuplicate }
-            }).pipe(Effect.tap((created) => claimAll(created, (invitation) => addressKey(invitation.emailAddress))))
-          )
-        )
-      }),
-      "Invitations.createBulk"
-    )
-
-  const list = (params: ListParams = {}): Effect.Effect<InvitationPage, ListError> =>
-    withSpan(Effect.flatMap(Effect.mapError(Effect.suspend(() => decodeList(params)), invalid("list")), listPage), "Invitations.list")
+  const list = operation("Invitations.list", (params: ListParams = {}) =>
+    Effect.flatMap(validate("list", Effect.suspend(() => decodeList(params))), listPage))
 
   const stream = (params: StreamParams = {}): Stream.Stream<Invitation, ListError> =>
-    Stream.unwrap(Effect.map(Effect.mapError(Effect.suspend(() => decodeStream(params)), invalid("stream")), ({ pageSize = 100, ...filters }) =>
+    Stream.unwrap(Effect.map(validate("stream", Effect.suspend(() => decodeStream(params))), ({ pageSize = 100, ...filters }) =>
       Stream.paginateChunkEffect(0, (offset) =>
-        withSpan(
-          Effect.map(listPage({ ...filters, limit: pageSize, offset }), ({ data, totalCount }) =>
+        listPage({ ...filters, limit: pageSize, offset }).pipe(
+          Effect.map(({ data, totalCount }) =>
             [
               Chunk.unsafeFromArray(data),
               data.length < pageSize || offset + pageSize >= totalCount
                 ? Option.none<number>()
                 : Option.some(offset + pageSize)
-            ] as const),
-          "Invitations.stream.page",
-          { attributes: { offset, pageSize } }
+            ] as const
+          ),
+          span("Invitations.stream.page", { attributes: { offset, pageSize } })
         ))))
 
-  // A valid id (the usual case, checked by its pattern) goes straight on; anything else is decoded
-  // by the schema, which reports the issue.
-  const revokeValid = (id: string): Effect.Effect<Invitation, RevokeError> => {
-    const key = revokeKey(id)
-    return annotateThen(
-      () => ({ "invitation.id": id }),
-      ownership.exclusive(
-        [key],
-        client.execute(HttpClientRequest.post(`/invitations/${encodeURIComponent(id)}/revoke`), {
-          onSuccess: body(decodeInvitation),
-          onFailure: (failed) => fromRevokeResponse(failed, id),
-          reconcile: {
-            find: (since) => findFresh(id, "revoked", key, since, (invitation) => invitation.id === id),
-            when: (error) => error._tag === "InvitationNotRevocable" && error.reason === "AlreadyRevoked"
-          }
-        }).pipe(Effect.tap((invitation) => claimAll([invitation], () => key)))
+  const revoke = operation("Invitations.revoke", (invitationId: string) =>
+    Effect.gen(function*() {
+      const id = yield* validate("revoke", Effect.suspend(() => decodeRevokeId(invitationId)))
+      const key = revokeKey(id)
+      const request = HttpClientRequest.post(`/invitations/${encodeURIComponent(id)}/revoke`)
+      const attempt = clerk.httpClient.execute(request).pipe(
+        Effect.flatMap(body(I.decodeInvitationJson)),
+        rejectedAs((response) => fromRevokeResponse(response, id))
       )
-    )
-  }
-
-  const revoke = (invitationId: string): Effect.Effect<Invitation, RevokeError> =>
-    withSpan(
-      Effect.suspend(() =>
-        isRevokeId(invitationId)
-          ? revokeValid(invitationId)
-          : Effect.flatMap(Effect.mapError(decodeRevokeId(invitationId), invalid("revoke")), revokeValid)
-      ),
-      "Invitations.revoke"
-    )
+      return yield* annotateThen(
+        () => ({ "invitation.id": id }),
+        exactlyOnce(clerk, request, attempt, {
+          find: (since) =>
+            ownership.lookup([key], findFresh({ query: id, status: "revoked", key }, since, (found) => found.id === id)),
+          when: (error: RevokeError) => error._tag === "InvitationNotRevocable" && error.reason === "AlreadyRevoked"
+        }).pipe(
+          Effect.tap((invitation) => claim([invitation], () => key)),
+          ownership.track([key])
+        )
+      )
+    }))
 
   return Invitations.of({ create, createBulk, list, stream, revoke })
 })
@@ -324,4 +333,4 @@ export const make: Effect.Effect<Service, never, ClerkClient> = Effect.gen(funct
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Invitations, never, ClerkClient> = Layer.effect(Invitations, make)
+export const layer: Layer.Layer<Invitations, never, ClerkClient.ClerkClient> = Layer.effect(Invitations, make)

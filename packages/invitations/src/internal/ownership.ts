@@ -1,21 +1,26 @@
 /**
  * What lets a reconciling call tell its own invitation from another call's, within one
- * Invitations service: calls on the same address (or revokes of the same id) run one at a time,
- * and what a call returned stays claimed for a minute, so no reconciled call takes it again. With
- * the server clock (a find must follow the call's first attempt) and the call's parameters, a
- * reconciled result is one that only this call can have caused, as far as this process can see.
+ * Invitations service. Calls on the same address (or revokes of the same id) run side by side, but
+ * a reconcile lookup waits until no other call on its keys is in flight, and lookups run one at a
+ * time: whatever another call was answered is claimed by then. What a call returned stays claimed
+ * for a minute, so no reconciling call takes it again. With the server clock (a find must follow
+ * the call's first attempt) and the call's parameters, a reconciled result is one that only this
+ * call can have caused, as far as this process can see.
  *
  * @internal
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
 import type { Invitation } from "../Invitation.js"
 
 /** How long (local clock) a returned invitation stays claimed. @internal */
 export const claimRetentionMillis = 60_000
 
-interface Lock {
-  readonly semaphore: Effect.Semaphore
-  users: number
+/** The calls in flight on one key, and who waits for there to be none. */
+interface InFlight {
+  count: number
+  idle: Deferred.Deferred<void> | undefined
 }
 
 interface Claim {
@@ -23,35 +28,61 @@ interface Claim {
   until: number
 }
 
-/** Per-key exclusion and claims, owned by one Invitations service. @internal */
+/** Calls in flight per key, one lookup at a time, and claims, owned by one Invitations service. @internal */
 export class Ownership {
-  private readonly locks = new Map<string, Lock>()
+  private readonly inFlight = new Map<string, InFlight>()
+  private readonly lookups = Effect.unsafeMakeSemaphore(1)
   private readonly claims = new Map<string, Claim>()
   private sweepAt = 1_024
 
-  /** Runs `effect` while no other call holds any of `keys` (taken in sorted order: no deadlock). */
-  exclusive<A, E, R>(keys: ReadonlyArray<string>, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    if (keys.length === 1) return this.hold(keys[0] ?? "", effect)
-    const sorted = Array.from(new Set(keys)).sort()
-    return sorted.reduceRight((inner, key) => this.hold(key, inner), effect)
+  private enter(keys: ReadonlyArray<string>): void {
+    for (const key of keys) {
+      const entry = this.inFlight.get(key)
+      if (entry === undefined) this.inFlight.set(key, { count: 1, idle: undefined })
+      else entry.count++
+    }
   }
 
-  private hold<A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return Effect.suspend(() => {
-      let lock = this.locks.get(key)
-      if (lock === undefined) {
-        lock = { semaphore: Effect.unsafeMakeSemaphore(1), users: 0 }
-        this.locks.set(key, lock)
+  private leave(keys: ReadonlyArray<string>): void {
+    for (const key of keys) {
+      const entry = this.inFlight.get(key)
+      if (entry !== undefined && --entry.count === 0) {
+        this.inFlight.delete(key)
+        if (entry.idle !== undefined) Deferred.unsafeDone(entry.idle, Effect.void)
       }
-      const held = lock
-      held.users++
-      return Effect.ensuring(
-        held.semaphore.withPermits(1)(effect),
-        Effect.sync(() => {
-          if (--held.users === 0 && this.locks.get(key) === held) this.locks.delete(key)
-        })
-      )
-    })
+    }
+  }
+
+  private idle(keys: ReadonlyArray<string>): Effect.Effect<void> {
+    return Effect.forEach(keys, (key) =>
+      Effect.suspend(() => {
+        const entry = this.inFlight.get(key)
+        if (entry === undefined) return Effect.void
+        entry.idle ??= Deferred.unsafeMake<void>(FiberId.none)
+        return Deferred.await(entry.idle)
+      }), { discard: true })
+  }
+
+  /** Runs `effect`, a call on `keys`, counted as in flight on them until it ends. */
+  track(keys: ReadonlyArray<string>) {
+    return <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => Effect.acquireUseRelease(
+      Effect.sync(() => this.enter(keys)),
+      () => effect,
+      () => Effect.sync(() => this.leave(keys))
+    )
+  }
+
+  /**
+   * Runs `lookup` for a tracked call on `keys`: alone among lookups, once no other call on `keys`
+   * is in flight (the call itself stops counting while it waits, so two lookups never wait on
+   * each other).
+   */
+  lookup<A, E, R>(keys: ReadonlyArray<string>, lookup: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    return Effect.acquireUseRelease(
+      Effect.sync(() => this.leave(keys)),
+      () => this.lookups.withPermits(1)(Effect.zipRight(this.idle(keys), lookup)),
+      () => Effect.sync(() => this.enter(keys))
+    )
   }
 
   /** Records that a call returned invitation `id` for `key`, at local time `now`. */
