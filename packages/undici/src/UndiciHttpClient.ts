@@ -15,13 +15,20 @@
  * What is the same: interrupting a request aborts it (`AbortSignal`), a bad URL fails with
  * `RequestError` `"InvalidUrl"`, a failed connection with `RequestError` `"Transport"`, and an
  * unreadable body with `ResponseError` `"Decode"` when it is read. Timeouts are left to Effect, as
- * the platform's clients leave them.
+ * the platform's clients leave them, unless `Options.timeout` is set: then each request is given
+ * that long from start to last byte by a timer armed in the request's own promise, so that a timed
+ * call forks no fiber (`Effect.timeout` forks one per call). A request that runs out of time is
+ * aborted and fails with `RequestError` `"Transport"` whose `cause` is a `DOMException` named
+ * `"TimeoutError"`, the reason `AbortSignal.timeout` aborts with. Under
+ * `ClerkClient.layer({ timeout: "transport" })`, `@effect-clerk/invitations` leaves its per-attempt
+ * timeout to this option.
  *
  * What differs: bodies are buffered, up to `maxBodyBytes` (64 MiB by default; no streaming of
  * large downloads, and `stream` emits the whole body at once), and the platform's `http.client`
  * span is only made (with its trace headers and `HttpClient.withScope` support) when tracing is
  * enabled for the request; a request run with tracing disabled (`Effect.withTracerEnabled(false)`,
- * `HttpClient.withTracerDisabledWhen`) takes a shorter path that opens no span.
+ * `HttpClient.withTracerDisabledWhen`) takes a shorter path that opens no span. Both paths honour
+ * `timeout` alike.
  *
  * @since 0.1.0
  */
@@ -33,6 +40,7 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
@@ -176,7 +184,7 @@ class BufferedResponse extends Inspectable.Class implements HttpClientResponse.H
 type Either<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: unknown }
 
 /**
- * How the client reads bodies.
+ * How the client reads bodies and times requests.
  *
  * @since 0.1.0
  * @category models
@@ -189,6 +197,19 @@ export interface Options {
    * cap. Default `defaultMaxBodyBytes` (64 MiB).
    */
   readonly maxBodyBytes?: number | undefined
+  /**
+   * How long each request may take, from the moment it is sent to the last byte of its body (the
+   * body is read whole anyway). A request that takes longer is aborted and fails with
+   * `RequestError` `"Transport"` whose `cause` is a `DOMException` named `"TimeoutError"`.
+   *
+   * The timer is armed inside the request's own promise, so a timed request forks no fiber: set it
+   * instead of wrapping each call in `Effect.timeout` when calls are many and small, or when a
+   * client over it (such as `ClerkClient.layer({ timeout: "transport" })`) leaves its per-request
+   * limit to the transport. Any duration above zero, up to about 24.8 days (`setTimeout`'s limit);
+   * `Duration.infinity` for none. Default: no timeout (timeouts are left to Effect, as the
+   * platform's clients leave them).
+   */
+  readonly timeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -274,7 +295,7 @@ const send = async (
     origin: url.origin,
     path: url.pathname + url.search + url.hash,
     body: outgoing.body,
-    // Timeouts are Effect's (`Effect.timeout`).
+    // Timeouts are Effect's (`Effect.timeout`), or `Options.timeout` armed in `sendEffect`.
     headersTimeout: 60 * 60 * 1000,
     bodyTimeout: 0
   })
@@ -289,9 +310,13 @@ const send = async (
   return new BufferedResponse(request, response.statusCode, response.headers, read)
 }
 
+/** What a request that ran out of time is aborted with: the reason `AbortSignal.timeout` uses. */
+const timeoutError = (): DOMException => new DOMException("The operation was aborted due to timeout", "TimeoutError")
+
 /**
- * The request as an effect: interrupting it aborts it. `outer`, the platform's signal on the
- * traced path, aborts it too.
+ * The request as an effect: interrupting it aborts it, and so does `timeoutMillis` running out (a
+ * `RequestError` caused by a `"TimeoutError"` `DOMException`). `outer`, the platform's signal on
+ * the traced path, aborts it too.
  */
 const sendEffect = (
   dispatcher: Undici.Dispatcher,
@@ -299,23 +324,34 @@ const sendEffect = (
   request: HttpClientRequest.HttpClientRequest,
   url: URL,
   outgoing: Outgoing,
+  timeoutMillis: number | undefined,
   outer?: AbortSignal
 ): Effect.Effect<BufferedResponse, HttpClientError.RequestError> =>
   Effect.async<BufferedResponse, HttpClientError.RequestError>((resume) => {
     const controller = new AbortController()
+    let timedOut: DOMException | undefined
+    const timer = timeoutMillis === undefined ? undefined : setTimeout(() => {
+      timedOut = timeoutError()
+      controller.abort(timedOut)
+    }, timeoutMillis)
     const onOuterAbort = () => controller.abort(outer?.reason)
     outer?.addEventListener("abort", onOuterAbort, { once: true })
     const settle = () => {
+      if (timer !== undefined) clearTimeout(timer)
       outer?.removeEventListener("abort", onOuterAbort)
     }
     send(dispatcher, maxBodyBytes, request, url, outgoing, controller.signal).then(
       (response) => {
         settle()
-        resume(Effect.succeed(response))
+        resume(
+          timedOut === undefined
+            ? Effect.succeed(response)
+            : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: timedOut }))
+        )
       },
       (cause: unknown) => {
         settle()
-        resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+        resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: timedOut ?? cause })))
       }
     )
     return Effect.sync(() => {
@@ -324,9 +360,26 @@ const sendEffect = (
     })
   })
 
+/** The largest delay `setTimeout` keeps (a longer one fires at once, with a warning). */
+const maxTimerMillis = 2 ** 31 - 1
+
+/** `Options.timeout` in milliseconds, `undefined` for none; a `RangeError` for a duration it cannot be. */
+const timeoutMillisOf = (timeout: Duration.DurationInput | undefined): number | undefined => {
+  if (timeout === undefined) return undefined
+  const duration = Duration.decode(timeout)
+  if (!Duration.isFinite(duration)) return undefined
+  const millis = Duration.toMillis(duration)
+  if (!(millis > 0 && millis <= maxTimerMillis)) {
+    throw new RangeError(
+      `UndiciHttpClient: timeout must be above zero and at most ${maxTimerMillis} ms (or Duration.infinity for none), not ${Duration.format(duration)}`
+    )
+  }
+  return millis
+}
+
 /**
  * Builds the client over an undici `Dispatcher` (an `Agent`, a `Pool`, a `MockAgent` in specs).
- * Throws a `RangeError` when `maxBodyBytes` is out of range.
+ * Throws a `RangeError` when `maxBodyBytes` or `timeout` is out of range.
  *
  * @since 0.1.0
  * @category constructors
@@ -336,9 +389,10 @@ export const make = (dispatcher: Undici.Dispatcher, options: Options = {}): Http
   if (!(max === Infinity || (Number.isSafeInteger(max) && max >= 0))) {
     throw new RangeError(`UndiciHttpClient: maxBodyBytes must be a whole number of bytes or Infinity, not ${max}`)
   }
+  const timeoutMillis = timeoutMillisOf(options.timeout)
   // The platform's path, spans and all, for requests that are traced.
   const traced = HttpClient.make((request, url, signal) =>
-    Effect.flatMap(convertBody(request), (outgoing) => sendEffect(dispatcher, max, request, url, outgoing, signal))
+    Effect.flatMap(convertBody(request), (outgoing) => sendEffect(dispatcher, max, request, url, outgoing, timeoutMillis, signal))
   )
   const untraced = (
     request: HttpClientRequest.HttpClientRequest
@@ -349,7 +403,7 @@ export const make = (dispatcher: Undici.Dispatcher, options: Options = {}): Http
     }
     return Effect.flatMap(
       convertBody(request),
-      (outgoing) => sendEffect(dispatcher, max, request, url.right, outgoing)
+      (outgoing) => sendEffect(dispatcher, max, request, url.right, outgoing, timeoutMillis)
     )
   }
   return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
@@ -367,7 +421,7 @@ export const make = (dispatcher: Undici.Dispatcher, options: Options = {}): Http
 
 /**
  * The client over a new undici `Agent` (keep-alive connection pools), closed with the layer, with
- * `options` (say `layerWith({ maxBodyBytes: 1024 * 1024 })`). Options out of range (see `make`) make
+ * `options` (say `layerWith({ timeout: "10 seconds" })`). Options out of range (see `make`) make
  * the layer die when it is built.
  *
  * @since 0.1.0
@@ -386,7 +440,7 @@ export const layerWith = (options: Options): Layer.Layer<HttpClient.HttpClient> 
   )
 
 /**
- * The client over a new undici `Agent`, with the default options: bodies up to 64 MiB.
+ * The client over a new undici `Agent`, with the default options: bodies up to 64 MiB, no timeout.
  *
  * @since 0.1.0
  * @category layers

@@ -1,7 +1,9 @@
 /**
  * `UndiciHttpClient` over real sockets (a `node:http` server on 127.0.0.1 per test): the platform
  * `HttpClient` contract (bodies of every kind out, every accessor in, the errors by reason,
- * interruption aborting the request, spans on the traced path, the body cap).
+ * interruption aborting the request, spans on the traced path, the body cap), and the `timeout`
+ * option: a request out of time aborted and failed with a `TimeoutError`, its timer cleared when
+ * the answer comes in time, and no fiber forked for it.
  */
 import { UndiciHttpClient } from "@effect-clerk/undici"
 import * as HttpBody from "@effect/platform/HttpBody"
@@ -10,12 +12,14 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as Supervisor from "effect/Supervisor"
 import * as Tracer from "effect/Tracer"
 import * as Http from "node:http"
 import type { Socket } from "node:net"
@@ -86,6 +90,17 @@ const sendJson = (response: Http.ServerResponse, body: unknown, status = 200, he
   const text = JSON.stringify(body)
   response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers })
   response.end(text)
+}
+
+/** Counts the fibers started under it. */
+class CountForks extends Supervisor.AbstractSupervisor<number> {
+  private started = 0
+  get value(): Effect.Effect<number> {
+    return Effect.sync(() => this.started)
+  }
+  override onStart(): void {
+    this.started++
+  }
 }
 
 /** Runs `f` with the client over a fresh `Agent` (with `options`), closed when `f` is done. */
@@ -328,5 +343,139 @@ describe("UndiciHttpClient as an HttpClient", () => {
       )
       assert.strictEqual(response.status, 200)
       assert.isUndefined(server.received[1]?.headers["traceparent"])
+    }))
+})
+
+/** Whether `cause` is what `AbortSignal.timeout` aborts with: a `DOMException` named `TimeoutError`. */
+const isTimeoutError = (cause: unknown) => cause instanceof DOMException && cause.name === "TimeoutError"
+
+/** The timers alive in this process now. */
+const liveTimers = () => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length
+
+/** Fails with `what` unless `effect` succeeds within 5 seconds. */
+const within5s = (what: string) => Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => what })
+
+describe("UndiciHttpClient timeout", () => {
+  it.scopedLive("a request that takes longer is aborted and fails with RequestError Transport caused by a TimeoutError", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(() => {}) // never answers
+      const error = yield* withClient((client) =>
+        Effect.gen(function*() {
+          const started = Date.now()
+          const error = yield* Effect.flip(client.get(`${server.url}/slow`))
+          const elapsed = Date.now() - started
+          assert.isAtLeast(elapsed, 90)
+          assert.isBelow(elapsed, 5_000)
+          return error
+        }), { timeout: "100 millis" })
+      assert.strictEqual(error._tag, "RequestError")
+      assert.strictEqual(error.reason, "Transport")
+      assert.isTrue(isTimeoutError(error.cause))
+      assert.instanceOf(error.cause, DOMException)
+      assert.strictEqual(error.cause instanceof DOMException ? error.cause.message : "", "The operation was aborted due to timeout")
+      yield* Deferred.await(server.aborted).pipe(within5s("not aborted"))
+    }))
+
+  it.scopedLive("the traced path and the untraced one time out alike", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(() => {})
+      const { spans, tracer } = yield* recordingTracer
+      yield* withClient((client) =>
+        Effect.gen(function*() {
+          const traced = yield* Effect.flip(client.get(`${server.url}/traced`).pipe(Effect.withTracer(tracer)))
+          assert.strictEqual(traced.reason, "Transport")
+          assert.isTrue(isTimeoutError(traced.cause))
+          const untraced = yield* Effect.flip(client.get(`${server.url}/untraced`).pipe(Effect.withTracerEnabled(false)))
+          assert.strictEqual(untraced.reason, "Transport")
+          assert.isTrue(isTimeoutError(untraced.cause))
+        }), { timeout: "100 millis" })
+      const span = spans.find((s) => s.name === "http.client GET")
+      assert.isDefined(span)
+      assert.strictEqual(span?.status._tag, "Ended")
+      assert.isTrue(span?.status._tag === "Ended" && Exit.isFailure(span.status.exit))
+      assert.strictEqual(spans.filter((s) => s.name.startsWith("http.client")).length, 1)
+    }))
+
+  it.scopedLive("a body that stalls after the headers counts against the same timeout (start to last byte)", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": 1000 })
+        res.write(`{"partial":`) // and nothing more
+      })
+      const error = yield* withClient((client) => Effect.flip(client.get(`${server.url}/stall`)), { timeout: "150 millis" })
+      assert.strictEqual(error._tag, "RequestError")
+      assert.strictEqual(error.reason, "Transport")
+      assert.isTrue(isTimeoutError(error.cause))
+      yield* Deferred.await(server.aborted).pipe(within5s("not aborted"))
+    }))
+
+  it.scopedLive("an answer in time is unaffected", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, res) => setTimeout(() => sendJson(res, { late: "but in time" }), 50))
+      const body = yield* withClient(
+        (client) =>
+          Effect.flatMap(client.get(`${server.url}/in-time`), (response) => {
+            assert.strictEqual(response.status, 200)
+            return response.json
+          }),
+        { timeout: "2 seconds" }
+      )
+      assert.deepStrictEqual(body, { late: "but in time" })
+    }))
+
+  it.scopedLive("200 requests in a row leave no timer behind, nor do interrupted ones", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((req, res) => {
+        if (req.url !== "/never") sendJson(res, { ok: true })
+      })
+      yield* withClient((client) =>
+        Effect.gen(function*() {
+          yield* Effect.flatMap(client.get(`${server.url}/warm-up`), (r) => r.json)
+          const before = liveTimers()
+          for (let i = 0; i < 200; i++) {
+            const response = yield* client.get(`${server.url}/fast?i=${i}`)
+            assert.deepStrictEqual(yield* response.json, { ok: true })
+          }
+          for (let i = 0; i < 5; i++) {
+            const fiber = yield* Effect.fork(client.get(`${server.url}/never`))
+            yield* Effect.sleep("5 millis")
+            assert.isTrue(Exit.isInterrupted(yield* Fiber.interrupt(fiber)))
+          }
+          // Each leaked timer would stay for 5 seconds; a few are the server's and undici's own.
+          assert.isBelow(liveTimers() - before, 10)
+        }), { timeout: "5 seconds" })
+    }))
+
+  it.scopedLive("a timed request forks no fiber, traced or not (Effect.timeoutFail forks one per call)", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, res) => sendJson(res, { ok: true }))
+      const forks = <A, E>(effect: Effect.Effect<A, E>) =>
+        Effect.gen(function*() {
+          const supervisor = new CountForks()
+          yield* effect.pipe(Effect.supervised(supervisor))
+          return yield* supervisor.value
+        })
+      yield* withClient((client) =>
+        Effect.gen(function*() {
+          const call = Effect.flatMap(client.get(`${server.url}/count`), (r) => r.json)
+          assert.strictEqual(yield* forks(call.pipe(Effect.withTracerEnabled(false))), 0)
+          assert.strictEqual(yield* forks(call), 0)
+          // The same call timed by Effect instead: the supervisor does see forks.
+          const timedByEffect = call.pipe(Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => "late" }))
+          assert.isAtLeast(yield* forks(timedByEffect.pipe(Effect.withTracerEnabled(false))), 1)
+        }), { timeout: "5 seconds" })
+    }))
+
+  it.scoped("a timeout out of range is a RangeError; Duration.infinity means none", () =>
+    Effect.gen(function*() {
+      const agent = yield* Effect.acquireRelease(Effect.sync(() => new Agent()), (agent) => Effect.promise(() => agent.close()))
+      const outOfRange: ReadonlyArray<Duration.DurationInput> = [0, -1, "0 millis", "30 days", Duration.days(25)]
+      for (const timeout of outOfRange) {
+        assert.throws(() => UndiciHttpClient.make(agent, { timeout }), RangeError)
+      }
+      const fine: ReadonlyArray<Duration.DurationInput | undefined> = [Duration.infinity, "24 days", 1, undefined]
+      for (const timeout of fine) {
+        assert.doesNotThrow(() => UndiciHttpClient.make(agent, { timeout }))
+      }
     }))
 })
