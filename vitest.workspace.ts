@@ -1,2 +1,2 @@
 /** The test projects: one per package that has tests. */
-export default ["packages/invitations", "packages/emulator", "packages/cli"]
+export default ["packages/undici", "packages/invitations", "packages/emulator", "packages/cli"]

@@ -6,7 +6,7 @@
  * A test holds the README's block equal to this file below this comment.
  */
 import { ClerkClient, Invitations } from "@effect-clerk/invitations"
-import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
+import { UndiciHttpClient } from "@effect-clerk/undici"
 import { Effect, Layer, Stream } from "effect"
 
 const program = Effect.gen(function*() {

@@ -14,7 +14,7 @@
 import { ClerkEmulator } from "@effect-clerk/emulator"
 import { ClerkClient, Importer, Invitations } from "@effect-clerk/invitations"
 import type { CreateParams } from "@effect-clerk/invitations/Invitation"
-import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
+import { UndiciHttpClient } from "@effect-clerk/undici"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { SingleBar } from "cli-progress"
 import { parse } from "csv-parse"

@@ -12,7 +12,7 @@
 import { ClerkEmulator, Fault } from "@effect-clerk/emulator"
 import { ClerkClient, Invitations } from "@effect-clerk/invitations"
 import type { Invitation } from "@effect-clerk/invitations/Invitation"
-import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
+import { UndiciHttpClient } from "@effect-clerk/undici"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"

@@ -4,6 +4,7 @@
  * README says.
  */
 import { ClerkClient, Invitations } from "@effect-clerk/invitations"
+import { UndiciHttpClient } from "@effect-clerk/undici"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Chunk, Effect, Layer, Redacted, Stream } from "effect"
 import { spawn } from "node:child_process"
@@ -51,12 +52,23 @@ const program = Effect.gen(function*() {
   yield* check(missing === "InvitationNotFound", "InvitationNotFound caught by tag")
 })
 
+/** The same emulator read back over `@effect-clerk/undici`, with its own timeout. */
+const overUndici = Effect.gen(function*() {
+  const invitations = yield* Invitations.Invitations
+  const page = yield* invitations.list({ status: "pending", limit: 10 })
+  yield* check(page.data.length === 2 && page.totalCount === 2, "list over UndiciHttpClient")
+})
+
 const main = Effect.gen(function*() {
   const { url } = yield* emulator
+  const clerk = ClerkClient.layer({ secretKey: Redacted.make("sk_test_emulator"), apiUrl: url })
   yield* program.pipe(
+    Effect.provide(Invitations.layer.pipe(Layer.provide(clerk), Layer.provide(FetchHttpClient.layer)))
+  )
+  yield* overUndici.pipe(
     Effect.provide(Invitations.layer.pipe(
-      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make("sk_test_emulator"), apiUrl: url })),
-      Layer.provide(FetchHttpClient.layer)
+      Layer.provide(clerk),
+      Layer.provide(UndiciHttpClient.layerWith({ timeout: "10 seconds" }))
     ))
   )
 }).pipe(Effect.scoped)

@@ -12,10 +12,11 @@ import * as ClerkError from "@effect-clerk/invitations/ClerkError"
 import * as Importer from "@effect-clerk/invitations/Importer"
 import * as Invitation from "@effect-clerk/invitations/Invitation"
 import * as InvitationsService from "@effect-clerk/invitations/Invitations"
-import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
+import * as Undici from "@effect-clerk/undici"
+import * as UndiciHttpClient from "@effect-clerk/undici/UndiciHttpClient"
 
 export const surface = {
   Cli,
   Emulator, ClerkEmulator, Fault, Invitations, ClerkClient, ClerkError, Importer, Invitation, InvitationsService,
-  UndiciHttpClient
+  Undici, UndiciHttpClient
 }

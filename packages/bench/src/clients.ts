@@ -10,7 +10,7 @@
 import { createClerkClient } from "@clerk/backend"
 import * as ClerkClient from "@effect-clerk/invitations/ClerkClient"
 import * as Invitations from "@effect-clerk/invitations/Invitations"
-import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
+import * as UndiciHttpClient from "@effect-clerk/undici/UndiciHttpClient"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"

@@ -18,7 +18,7 @@
 import * as ClerkClient from "@effect-clerk/invitations/ClerkClient"
 import * as Invitation from "@effect-clerk/invitations/Invitation"
 import * as Invitations from "@effect-clerk/invitations/Invitations"
-import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
+import * as UndiciHttpClient from "@effect-clerk/undici/UndiciHttpClient"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"

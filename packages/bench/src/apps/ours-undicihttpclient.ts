@@ -4,7 +4,7 @@
  */
 import * as ClerkClient from "@effect-clerk/invitations/ClerkClient"
 import * as Invitations from "@effect-clerk/invitations/Invitations"
-import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
+import * as UndiciHttpClient from "@effect-clerk/undici/UndiciHttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
