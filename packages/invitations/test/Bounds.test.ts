@@ -6,7 +6,7 @@
  */
 import { ClerkEmulator, Fault } from "@effect-clerk/emulator"
 import { ClerkClient, ClerkError, Invitation, Invitations } from "@effect-clerk/invitations"
-import * as UndiciHttpClient from "@effect-clerk/invitations/UndiciHttpClient"
+import { UndiciHttpClient } from "@effect-clerk/undici"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
