@@ -7,7 +7,7 @@
  */
 import { ClerkClient, Invitations } from "@effect-clerk/invitations"
 import { UndiciHttpClient } from "@effect-clerk/undici"
-import { Effect, Layer, Stream } from "effect"
+import { Config, Effect, Layer, Stream } from "effect"
 
 const program = Effect.gen(function*() {
   const invitations = yield* Invitations.Invitations
@@ -25,8 +25,10 @@ const program = Effect.gen(function*() {
 
 // The Invitations service needs a ClerkClient, which needs an HttpClient of your choice.
 const InvitationsLive = Invitations.layer.pipe(
-  Layer.provide(ClerkClient.layerConfig()), // CLERK_SECRET_KEY (redacted), CLERK_API_URL
-  Layer.provide(UndiciHttpClient.layer) // recommended on Node; FetchHttpClient.layer elsewhere
+  // CLERK_SECRET_KEY (redacted), CLERK_API_URL; each attempt timed by the HTTP layer below
+  Layer.provide(ClerkClient.layerConfig({ timeout: Config.succeed("transport") })),
+  // recommended on Node; elsewhere FetchHttpClient.layer, and ClerkClient.layerConfig() above
+  Layer.provide(UndiciHttpClient.layerWith({ timeout: "30 seconds" }))
 )
 
 program.pipe(Effect.provide(InvitationsLive), Effect.runPromise).catch((error: unknown) => {

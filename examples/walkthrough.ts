@@ -132,8 +132,8 @@ const againstClerk = Effect.gen(function*() {
   yield* Console.log(`Talking to Clerk at ${apiUrl} (CLERK_SECRET_KEY is set).`)
   return yield* tour({ emulator: Option.none(), apiUrl }).pipe(
     Effect.provide(Invitations.layer.pipe(
-      Layer.provide(ClerkClient.layerConfig()),
-      Layer.provide(UndiciHttpClient.layer)
+      Layer.provide(ClerkClient.layerConfig({ timeout: Config.succeed("transport") })),
+      Layer.provide(UndiciHttpClient.layerWith({ timeout: "30 seconds" }))
     ))
   )
 })
@@ -144,8 +144,8 @@ const againstEmulator = Effect.gen(function*() {
   yield* Console.log(`No CLERK_SECRET_KEY: started the emulator at ${apiUrl}.`)
   return yield* tour({ emulator: Option.some(emulator), apiUrl }).pipe(
     Effect.provide(Invitations.layer.pipe(
-      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(ClerkEmulator.defaultSecretKey), apiUrl })),
-      Layer.provide(UndiciHttpClient.layer)
+      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(ClerkEmulator.defaultSecretKey), apiUrl, timeout: "transport" })),
+      Layer.provide(UndiciHttpClient.layerWith({ timeout: "30 seconds" }))
     ))
   )
 }).pipe(Effect.provide(ClerkEmulator.layerServer()))

@@ -123,23 +123,38 @@ export const clerkBackend = (baseUrl: string): AsyncClient => {
  */
 export type Transport = "UndiciHttpClient" | "layerUndici" | "fetch"
 
-/** The full stack of ours over a platform client layer, which it also provides. */
+/**
+ * The full stack of ours over a platform client layer, which it also provides. `timedBy` says who
+ * times each attempt: ClerkClient (`Effect.timeoutFail`), or the transport (`timeout: "transport"`).
+ */
 export const layer = (
   baseUrl: string,
-  http: Layer.Layer<HttpClient.HttpClient>
+  http: Layer.Layer<HttpClient.HttpClient>,
+  timedBy: "ClerkClient" | "transport" = "ClerkClient"
 ): Layer.Layer<EffectServices> =>
   Invitations.layer.pipe(
-    Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl: baseUrl })),
+    Layer.provide(ClerkClient.layer({
+      secretKey: Redacted.make(secretKey),
+      apiUrl: baseUrl,
+      ...(timedBy === "transport" ? { timeout: "transport" as const } : {})
+    })),
     Layer.provideMerge(http)
   )
 
-/** The platform client layer of a transport. */
+/**
+ * The platform client layer of a transport. `UndiciHttpClient` is set up as the README recommends
+ * on Node: it times each request itself (30 s), and ClerkClient leaves the attempt's timeout to it.
+ */
 export const transportLayer = (transport: Transport): Layer.Layer<HttpClient.HttpClient> =>
   transport === "UndiciHttpClient"
-    ? UndiciHttpClient.layer
+    ? UndiciHttpClient.layerWith({ timeout: "30 seconds" })
     : transport === "layerUndici"
     ? NodeHttpClient.layerUndici
     : FetchHttpClient.layer
+
+/** Who times an attempt over `transport`: the transport when it can. */
+export const timedBy = (transport: Transport): "ClerkClient" | "transport" =>
+  transport === "UndiciHttpClient" ? "transport" : "ClerkClient"
 
 const callOf = (operation: Operation, i: number): Effect.Effect<unknown, unknown, Invitations.Invitations> =>
   Effect.flatMap(Invitations.Invitations, (invitations): Effect.Effect<unknown, unknown> =>
@@ -156,8 +171,8 @@ const callOf = (operation: Operation, i: number): Effect.Effect<unknown, unknown
 const runtimeOf = (baseUrl: string, transport: Transport, tracer = true) =>
   ManagedRuntime.make(
     tracer
-      ? layer(baseUrl, transportLayer(transport))
-      : Layer.merge(layer(baseUrl, transportLayer(transport)), Layer.setTracerEnabled(false))
+      ? layer(baseUrl, transportLayer(transport), timedBy(transport))
+      : Layer.merge(layer(baseUrl, transportLayer(transport), timedBy(transport)), Layer.setTracerEnabled(false))
   )
 
 /** Ours, Effect-native: the driver runs a whole loop in one `runPromise`. */

@@ -160,10 +160,11 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
     )
   )
   const undiciStub = UndiciHttpClient.layerDispatcher(stubDispatcher)
+  // As the README recommends on Node: the transport times each request, ClerkClient leaves it to it.
   const oursUndici = ManagedRuntime.make(
     Invitations.layer.pipe(
-      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl: baseUrl })),
-      Layer.provide(undiciStub)
+      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl: baseUrl, timeout: "transport" })),
+      Layer.provide(UndiciHttpClient.layerDispatcher(stubDispatcher, { timeout: "30 seconds" }))
     )
   )
   // A client alone over the same stub, tracing off: `execute` and `response.json`.

@@ -613,22 +613,28 @@ export const apiUrlConfig: Config.Config<string | undefined> = Config.string("CL
 
 /**
  * Provides the shaped Clerk client from configuration: by default `CLERK_SECRET_KEY` (redacted,
- * required, `secretKeyConfig`) and `CLERK_API_URL` (optional, `apiUrlConfig`). Bad values fail the
- * layer with a `ConfigError` naming the variable, before any request.
+ * required, `secretKeyConfig`) and `CLERK_API_URL` (optional, `apiUrlConfig`). `config` reads any
+ * option from the app's own config; what it leaves out keeps those defaults, so
+ * `layerConfig({ timeout: Config.succeed("transport") })` still reads the key from
+ * `CLERK_SECRET_KEY`. Bad values fail the layer with a `ConfigError` naming the variable, before
+ * any request.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  config: Config.Config.Wrap<Options> = {
-    secretKey: secretKeyConfig,
-    apiUrl: apiUrlConfig
-  }
+  config: Config.Config.Wrap<Partial<Options>> = {}
 ): Layer.Layer<ClerkClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.effect(
     ClerkClient,
-    Effect.flatMap(Config.unwrap(config), (options) => {
+    Effect.gen(function*() {
+      const given = yield* Config.unwrap(config)
+      const options: Options = {
+        ...given,
+        secretKey: given.secretKey ?? (yield* secretKeyConfig),
+        apiUrl: "apiUrl" in given ? given.apiUrl : yield* apiUrlConfig
+      }
       const problem = checkOptions(options)
-      return problem === undefined ? make(options) : Effect.fail(problem)
+      return problem === undefined ? yield* make(options) : yield* Effect.fail(problem)
     })
   )

@@ -19,8 +19,8 @@ export const main = (apiUrl: string, secretKey: string): Promise<number> =>
     return page.data.length
   }).pipe(
     Effect.provide(Invitations.layer.pipe(
-      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl })),
-      Layer.provide(UndiciHttpClient.layer)
+      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl, timeout: "transport" })),
+      Layer.provide(UndiciHttpClient.layerWith({ timeout: "30 seconds" }))
     )),
     Effect.runPromise
   )
