@@ -534,18 +534,19 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   <A, E, R>(attempt: Effect.Effect<A, E | RetryableFailure, R>): Effect.Effect<A, E | RetryableFailure | ClerkRequestError, R> =>
     policy === undefined ? attempt : Effect.clockWith((clock) => {
       const startedAt = clock.unsafeCurrentTimeMillis()
-      const deadlineError = () => new ClerkRequestError({ reason: "Timeout", ...whereOf(request) })
-      // A `Retry-After` that would end past the deadline ends the retries at once.
-      const withinDeadline = Schedule.whileInputEffect(policy, (failure: RetryableFailure) =>
-        Option.match(failure.retryAfter, {
-          onNone: () => Effect.succeed(true),
-          onSome: (wait) => Effect.map(Clock.currentTimeMillis, (now) => now - startedAt + Duration.toMillis(wait) <= deadlineMillis)
-        }))
+      // The first attempt alone, as it is; after its failure, the retries within the deadline.
       return Effect.catchIf(attempt, isRetryableFailure, (first) => {
+        const deadlineError = () => new ClerkRequestError({ reason: "Timeout", ...whereOf(request) })
         const left = deadlineMillis - (clock.unsafeCurrentTimeMillis() - startedAt)
-        return left <= 0
-          ? Effect.fail(deadlineError())
-          : Effect.timeoutFail(retryAfterFirst(first, attempt, withinDeadline), { duration: left, onTimeout: deadlineError })
+        if (left <= 0) return Effect.fail(deadlineError())
+        // A `Retry-After` that would end past the deadline ends the retries at once.
+        const withinDeadline = Schedule.whileInputEffect(policy, (failure: RetryableFailure) =>
+          Option.match(failure.retryAfter, {
+            onNone: () => Effect.succeed(true),
+            onSome: (wait) =>
+              Effect.map(Clock.currentTimeMillis, (now) => now - startedAt + Duration.toMillis(wait) <= deadlineMillis)
+          }))
+        return Effect.timeoutFail(retryAfterFirst(first, attempt, withinDeadline), { duration: left, onTimeout: deadlineError })
       })
     })
 

@@ -57,7 +57,7 @@ export const exactlyOnce = <A, E, E2, R>(
     const path = request.url.split("?")[0] ?? request.url
     // Whether an attempt so far may have been performed: only then is there anything to find.
     let ambiguous = false
-    const find = Effect.mapError(reconcile.find(since), (error) =>
+    const find = Effect.mapError(Effect.suspend(() => reconcile.find(since)), (error) =>
       error instanceof ClerkRequestError && (error.method !== method || error.path !== path)
         ? new ClerkRequestError({ reason: error.reason, method, path, cause: lookupFailed(error) })
         : error)
