@@ -629,7 +629,10 @@ export const layerConfig = (
   Layer.effect(
     ClerkClient,
     Effect.gen(function*() {
-      const given = yield* Config.unwrap(config)
+      // (`Config.unwrap` of an empty object fails in effect 3.22: nothing to read then.)
+      const given: Partial<Options> = Config.isConfig(config) || Object.keys(config).length > 0
+        ? yield* Config.unwrap(config)
+        : {}
       const options: Options = {
         ...given,
         secretKey: given.secretKey ?? (yield* secretKeyConfig),

@@ -224,7 +224,7 @@ export const make: Effect.Effect<Service, never, ClerkClient.ClerkClient> = Effe
 
   const create = operation("Invitations.create", (params: CreateParams) =>
     Effect.gen(function*() {
-      const wire = yield* validate("create", Effect.suspend(() => encodeCreate(params)))
+      const wire = yield* validate("create", encodeCreate(params))
       const key = addressKey(wire.email_address)
       const request = HttpClientRequest.post("/invitations").pipe(HttpClientRequest.bodyUnsafeJson(wire))
       const attempt = clerk.httpClient.execute(request).pipe(
@@ -264,7 +264,7 @@ export const make: Effect.Effect<Service, never, ClerkClient.ClerkClient> = Effe
 
   const createBulk = operation("Invitations.createBulk", (params: ReadonlyArray<CreateParams>) =>
     Effect.gen(function*() {
-      const wire = yield* validate("createBulk", Effect.suspend(() => encodeBulk(params)))
+      const wire = yield* validate("createBulk", encodeBulk(params))
       const emails = wire.map((item) => item.email_address)
       const keys = emails.map(addressKey)
       const request = HttpClientRequest.post("/invitations/bulk").pipe(HttpClientRequest.bodyUnsafeJson(wire))
@@ -304,7 +304,7 @@ export const make: Effect.Effect<Service, never, ClerkClient.ClerkClient> = Effe
 
   const revoke = operation("Invitations.revoke", (invitationId: string) =>
     Effect.gen(function*() {
-      const id = yield* validate("revoke", Effect.suspend(() => decodeRevokeId(invitationId)))
+      const id = yield* validate("revoke", decodeRevokeId(invitationId))
       const key = revokeKey(id)
       const request = HttpClientRequest.post(`/invitations/${encodeURIComponent(id)}/revoke`)
       const attempt = clerk.httpClient.execute(request).pipe(

@@ -60,4 +60,19 @@ describe("layerConfig", () => {
       assert.strictEqual(request?.headers["authorization"], "Bearer sk_test_mine")
       assert.strictEqual(request?.headers["clerk-api-version"], "2025-11-10")
     }))
+
+  it.effect("the options a config leaves out keep their defaults: the key from CLERK_SECRET_KEY, the URL from CLERK_API_URL", () =>
+    Effect.gen(function*() {
+      const fake = yield* makeFakeHttp(() => json({ data: [], total_count: 0 }))
+      const config = ClerkClient.layerConfig({ apiVersion: Config.succeed("2025-11-10") })
+      yield* listWith(config.pipe(Layer.provide(fake.layer))).pipe(
+        withEnv({ CLERK_SECRET_KEY: "sk_test_from_env", CLERK_API_URL: "http://127.0.0.1:4010" })
+      )
+      const [request] = yield* Ref.get(fake.requests)
+      assert.strictEqual(request?.url.toString(), "http://127.0.0.1:4010/v1/invitations?paginated=true")
+      assert.strictEqual(request?.headers["authorization"], "Bearer sk_test_from_env")
+      assert.strictEqual(request?.headers["clerk-api-version"], "2025-11-10")
+      const missing = yield* Effect.flip(listWith(config.pipe(Layer.provide(fake.layer))).pipe(withEnv({})))
+      assert.include(String(missing), "CLERK_SECRET_KEY")
+    }))
 })
