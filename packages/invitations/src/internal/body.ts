@@ -9,9 +9,9 @@
  * the transport at that length, and the platform caches the bytes off-heap (see below).
  *
  * The body comes back as a `BufferedResponse`: the same status, headers and request, with a body
- * already read. Its `json` decodes the bytes once (`TextDecoder`, then one `JSON.parse`), checks
+ * already read. Its `json` decodes the bytes (`TextDecoder`, then one `JSON.parse`) and checks
  * that the value is nested at most `maxJsonDepth` levels deep (iteratively, so a hostile body
- * cannot overflow the stack) and caches the result; `readJson` takes that cached value. A body that
+ * cannot overflow the stack); `readJson` reads it so. A body that
  * could not be read (too large, a dropped connection, not JSON, too deep) fails only when it is
  * read, with a `ResponseError` `"Decode"` that says why, as the platform's own accessors do.
  *
@@ -109,15 +109,15 @@ const parseJson = (
 
 /**
  * A response whose body was read already, within a limit: what `ClerkClient` hands to an
- * operation's handlers. Reading its body again costs nothing; `json` is parsed once.
+ * operation's handlers. Its bytes are read once; `json` parses them each time it is read (the
+ * client reads it once). The parsed value is not kept: whatever holds the response a while (a
+ * timer's fiber keeps the response it raced for) would keep a whole page of objects alive with it.
  *
  * @internal
  */
 export class BufferedResponse implements HttpClientResponse.HttpClientResponse {
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
-  private parsed: Either.Either<unknown, HttpClientError.ResponseError> | undefined
-
   constructor(
     readonly original: HttpClientResponse.HttpClientResponse,
     /** The body's bytes, or why they could not be read. */
@@ -139,9 +139,9 @@ export class BufferedResponse implements HttpClientResponse.HttpClientResponse {
   get remoteAddress(): Option.Option<string> {
     return this.original.remoteAddress
   }
-  /** The body as JSON, parsed once, within `maxJsonDepth`. */
+  /** The body as JSON, within `maxJsonDepth`. */
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return Effect.suspend(() => (this.parsed ??= Either.flatMap(this.body, (bytes) => parseJson(this, bytes))))
+    return Effect.suspend(() => Either.flatMap(this.body, (bytes) => parseJson(this, bytes)))
   }
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
     return Effect.map(this.body, (bytes) => decoder.decode(bytes))
