@@ -25,8 +25,12 @@ const program = Effect.gen(function*() {
 
 // The Invitations service needs a ClerkClient, which needs an HttpClient of your choice.
 const InvitationsLive = Invitations.layer.pipe(
-  // CLERK_SECRET_KEY (redacted), CLERK_API_URL; each attempt timed by the HTTP layer below
-  Layer.provide(ClerkClient.layerConfig({ timeout: Config.succeed("transport") })),
+  // CLERK_SECRET_KEY (redacted), CLERK_API_URL; the HTTP layer below times each attempt and,
+  // being undici, never follows a redirect: ClerkClient leaves both to it
+  Layer.provide(ClerkClient.layerConfig({
+    timeout: Config.succeed("transport"),
+    redirects: Config.succeed("transport")
+  })),
   // recommended on Node; elsewhere FetchHttpClient.layer, and ClerkClient.layerConfig() above
   Layer.provide(UndiciHttpClient.layerWith({ timeout: "30 seconds" }))
 )

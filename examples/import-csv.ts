@@ -86,7 +86,7 @@ const run = (limits: Importer.Limits) =>
   })
 
 const viaClerk = run({}).pipe(
-  Effect.provide(Invitations.layer.pipe(Layer.provide(ClerkClient.layerConfig({ timeout: Config.succeed("transport") })), Layer.provide(UndiciHttpClient.layerWith({ timeout: "30 seconds" }))))
+  Effect.provide(Invitations.layer.pipe(Layer.provide(ClerkClient.layerConfig({ timeout: Config.succeed("transport"), redirects: Config.succeed("transport") })), Layer.provide(UndiciHttpClient.layerWith({ timeout: "30 seconds" }))))
 )
 
 const squeezed = { create: 100, bulk: 25, window: "10 seconds" } as const

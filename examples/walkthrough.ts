@@ -132,7 +132,7 @@ const againstClerk = Effect.gen(function*() {
   yield* Console.log(`Talking to Clerk at ${apiUrl} (CLERK_SECRET_KEY is set).`)
   return yield* tour({ emulator: Option.none(), apiUrl }).pipe(
     Effect.provide(Invitations.layer.pipe(
-      Layer.provide(ClerkClient.layerConfig({ timeout: Config.succeed("transport") })),
+      Layer.provide(ClerkClient.layerConfig({ timeout: Config.succeed("transport"), redirects: Config.succeed("transport") })),
       Layer.provide(UndiciHttpClient.layerWith({ timeout: "30 seconds" }))
     ))
   )
@@ -144,7 +144,7 @@ const againstEmulator = Effect.gen(function*() {
   yield* Console.log(`No CLERK_SECRET_KEY: started the emulator at ${apiUrl}.`)
   return yield* tour({ emulator: Option.some(emulator), apiUrl }).pipe(
     Effect.provide(Invitations.layer.pipe(
-      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(ClerkEmulator.defaultSecretKey), apiUrl, timeout: "transport" })),
+      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(ClerkEmulator.defaultSecretKey), apiUrl, timeout: "transport", redirects: "transport" })),
       Layer.provide(UndiciHttpClient.layerWith({ timeout: "30 seconds" }))
     ))
   )

@@ -124,20 +124,16 @@ export const clerkBackend = (baseUrl: string): AsyncClient => {
 export type Transport = "UndiciHttpClient" | "layerUndici" | "fetch"
 
 /**
- * The full stack of ours over a platform client layer, which it also provides. `timedBy` says who
- * times each attempt: ClerkClient (`Effect.timeoutFail`), or the transport (`timeout: "transport"`).
+ * The full stack of ours over a platform client layer, which it also provides, with the
+ * `ClerkClient` options `options` (say those of `clerkOptions(transport)`).
  */
 export const layer = (
   baseUrl: string,
   http: Layer.Layer<HttpClient.HttpClient>,
-  timedBy: "ClerkClient" | "transport" = "ClerkClient"
+  options: Partial<ClerkClient.Options> = {}
 ): Layer.Layer<EffectServices> =>
   Invitations.layer.pipe(
-    Layer.provide(ClerkClient.layer({
-      secretKey: Redacted.make(secretKey),
-      apiUrl: baseUrl,
-      ...(timedBy === "transport" ? { timeout: "transport" as const } : {})
-    })),
+    Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl: baseUrl, ...options })),
     Layer.provideMerge(http)
   )
 
@@ -152,9 +148,17 @@ export const transportLayer = (transport: Transport): Layer.Layer<HttpClient.Htt
     ? NodeHttpClient.layerUndici
     : FetchHttpClient.layer
 
-/** Who times an attempt over `transport`: the transport when it can. */
-export const timedBy = (transport: Transport): "ClerkClient" | "transport" =>
-  transport === "UndiciHttpClient" ? "transport" : "ClerkClient"
+/**
+ * What `ClerkClient` leaves to `transport`, as the README says to set it: the attempt's timeout
+ * to `UndiciHttpClient` (which times its requests), redirects to both undici clients (which never
+ * follow one); over `fetch`, nothing.
+ */
+export const clerkOptions = (transport: Transport): Partial<ClerkClient.Options> =>
+  transport === "UndiciHttpClient"
+    ? { timeout: "transport", redirects: "transport" }
+    : transport === "layerUndici"
+    ? { redirects: "transport" }
+    : {}
 
 const callOf = (operation: Operation, i: number): Effect.Effect<unknown, unknown, Invitations.Invitations> =>
   Effect.flatMap(Invitations.Invitations, (invitations): Effect.Effect<unknown, unknown> =>
@@ -171,8 +175,8 @@ const callOf = (operation: Operation, i: number): Effect.Effect<unknown, unknown
 const runtimeOf = (baseUrl: string, transport: Transport, tracer = true) =>
   ManagedRuntime.make(
     tracer
-      ? layer(baseUrl, transportLayer(transport), timedBy(transport))
-      : Layer.merge(layer(baseUrl, transportLayer(transport), timedBy(transport)), Layer.setTracerEnabled(false))
+      ? layer(baseUrl, transportLayer(transport), clerkOptions(transport))
+      : Layer.merge(layer(baseUrl, transportLayer(transport), clerkOptions(transport)), Layer.setTracerEnabled(false))
   )
 
 /** Ours, Effect-native: the driver runs a whole loop in one `runPromise`. */

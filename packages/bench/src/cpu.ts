@@ -163,7 +163,7 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
   // As the README recommends on Node: the transport times each request, ClerkClient leaves it to it.
   const oursUndici = ManagedRuntime.make(
     Invitations.layer.pipe(
-      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl: baseUrl, timeout: "transport" })),
+      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl: baseUrl, timeout: "transport", redirects: "transport" })),
       Layer.provide(UndiciHttpClient.layerDispatcher(stubDispatcher, { timeout: "30 seconds" }))
     )
   )

@@ -117,7 +117,7 @@ export const measureOne = async ({ client, total, pageSize }: RunSettings): Prom
   let close: () => Promise<void> = async () => {}
   if (client === "ours/UndiciHttpClient (stream)" || client === "ours/layerUndici (stream)") {
     const transport = client === "ours/UndiciHttpClient (stream)" ? "UndiciHttpClient" : "layerUndici"
-    const runtime = ManagedRuntime.make(Clients.layer(server.url, Clients.transportLayer(transport)))
+    const runtime = ManagedRuntime.make(Clients.layer(server.url, Clients.transportLayer(transport), Clients.clerkOptions(transport)))
     await runtime.runPromise(Effect.flatMap(Invitations.Invitations, (i) => i.list({ limit: 1 })))
     run = () =>
       runtime.runPromise(Effect.flatMap(Invitations.Invitations, (invitations) =>

@@ -48,7 +48,7 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { flow } from "effect/Function"
+import { flow, identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
@@ -122,6 +122,19 @@ export interface Options {
    * still bounds retries, from the first failure on.
    */
   readonly timeout?: Duration.DurationInput | "transport" | undefined
+  /**
+   * Who keeps a redirect from being followed. Clerk's API never redirects, and a `3xx` that reaches
+   * the client fails as `ClerkApiError` (`unexpected_redirect`, its `Location` in `meta`) whoever
+   * keeps it. By default (`"client"`) each attempt also asks `fetch` not to follow one, by
+   * providing `FetchHttpClient.RequestInit` with `redirect: "manual"` (the app's own `RequestInit`
+   * kept): `fetch` follows redirects otherwise, and would send a create again to wherever the
+   * `Location` points. Providing a service for each attempt costs every transport time (a create
+   * or a revoke makes about 15–20% fewer calls a second over `UndiciHttpClient`; BENCHMARKS.md).
+   * `"transport"` leaves it to an `HttpClient` that never follows a redirect by itself: undici's
+   * `request` does not, so neither do `UndiciHttpClient`, `NodeHttpClient.layerUndici` and
+   * `NodeHttpClient.layer`. Never set it over `fetch`.
+   */
+  readonly redirects?: "client" | "transport" | undefined
   /** Time allowed for a whole call, retries and their waits included. Default 2 min. */
   readonly deadline?: Duration.DurationInput | undefined
   /** The retry policy; `false` sends each request once. */
@@ -247,7 +260,8 @@ export const defaultMaxResponseBytes = 4 * 1024 * 1024
 /**
  * Why `options` cannot work, as a `ConfigError` naming the option, or `undefined`: a secret key
  * that is empty or cannot be a header value (never shown), an `apiUrl` that is not an http(s) URL,
- * a `maxResponseBytes` that is not a positive count.
+ * a `maxResponseBytes` that is not a positive count, a `redirects` that is neither `"client"` nor
+ * `"transport"`.
  *
  * @since 0.1.0
  * @category constructors
@@ -262,9 +276,11 @@ export const checkOptions = (options: Options): ConfigError.ConfigError | undefi
   const apiUrl = normaliseApiUrl(options.apiUrl ?? defaultApiUrl)
   if (Either.isLeft(apiUrl)) return ConfigError.InvalidData(["apiUrl"], `apiUrl ${apiUrl.left}`)
   const bytesProblem = maxResponseBytesProblem(options.maxResponseBytes ?? defaultMaxResponseBytes)
-  return bytesProblem === undefined
+  if (bytesProblem !== undefined) return ConfigError.InvalidData(["maxResponseBytes"], `maxResponseBytes ${bytesProblem}`)
+  const redirects: unknown = options.redirects
+  return redirects === undefined || redirects === "client" || redirects === "transport"
     ? undefined
-    : ConfigError.InvalidData(["maxResponseBytes"], `maxResponseBytes ${bytesProblem}`)
+    : ConfigError.InvalidData(["redirects"], `redirects must be "client" or "transport", not ${JSON.stringify(redirects)}`)
 }
 
 /**
@@ -472,6 +488,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const policy = options.retry === false ? undefined : retryPolicy(options.retry)
   // Clerk's clock, from the `Date` of every answer this layer reads.
   const serverClock = new ServerClock()
+  // `fetch` is asked not to follow redirects, unless the transport never does (`redirects`).
+  const send: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = options.redirects === "transport"
+    ? identity
+    : noRedirects
 
   // No platform client span: it would keep the request (bearer header included) in its exit and
   // put a `query` (an email) in `url.full`; the operation's own span carries the method, path and
@@ -488,7 +508,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     const where = whereOf(request)
     const read = Effect.clockWith((clock) => {
       const sentAt = clock.unsafeCurrentTimeMillis()
-      return Effect.flatMap(noRedirects(sent), (response) => {
+      return Effect.flatMap(send(sent), (response) => {
         serverClock.observe(response.headers["date"], sentAt)
         return bufferBody(response, maxResponseBytes)
       })
@@ -561,7 +581,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
  * Provides the shaped Clerk client from explicit options; requires an `HttpClient`. This layer
  * cannot fail: options that cannot work (`checkOptions`: a secret key that is empty or cannot be a
  * header value, an `apiUrl` that is not an http(s) URL, a `maxResponseBytes` that is not a
- * positive count) give a client that sends nothing and fails every call at once with
+ * positive count, an unknown `redirects`) give a client that sends nothing and fails every call at once with
  * `ClerkRequestError` (`Encode`, or `InvalidUrl` for the URL) saying why, never showing the key.
  * To fail when the layer is built instead, use `layerConfig` (`Config.succeed` takes plain values).
  *

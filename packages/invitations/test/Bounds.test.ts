@@ -13,6 +13,7 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
+import * as FastCheck from "effect/FastCheck"
 import * as Cause from "effect/Cause"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
@@ -27,6 +28,7 @@ import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import * as Http from "node:http"
 import { inspect } from "node:util"
+import { nestedDeeperThan } from "../src/internal/body.js"
 import { clerkError, invitationJson, invitationsOver, json, live, makeFakeHttp } from "./utils.js"
 
 const page = (data: ReadonlyArray<unknown>) => ({ data, total_count: data.length })
@@ -168,7 +170,13 @@ describe("over real sockets", () => {
       }))
   }
 
-  for (const [name, http] of transports) {
+  // Transports that never follow a redirect by themselves are also run with `redirects: "transport"`.
+  const runs = [
+    ...transports.map(([name, http]) => [name, http, {}] as const),
+    ...transports.filter(([name]) => name !== "FetchHttpClient")
+      .map(([name, http]) => [`${name} (redirects: "transport")`, http, { redirects: "transport" }] as const)
+  ]
+  for (const [name, http, redirectOptions] of runs) {
     for (const status of [301, 302, 307, 308]) {
       it.scopedLive(`${name}: a ${status} on create is a ClerkApiError with its Location; nothing follows it`, () =>
         Effect.gen(function*() {
@@ -181,7 +189,7 @@ describe("over real sockets", () => {
             res.writeHead(status, { location: "/elsewhere/v1/invitations", "content-type": "text/plain" })
             res.end("moved")
           })
-          const invitations = yield* over(http, server.url, { retry: {} })
+          const invitations = yield* over(http, server.url, { retry: {}, ...redirectOptions })
           const error = yield* Effect.flip(invitations.create({ emailAddress: "ada@example.com" }))
           assert.strictEqual(error._tag, "ClerkApiError")
           if (error._tag !== "ClerkApiError") return
@@ -222,9 +230,53 @@ describe("redirects through any HttpClient", () => {
       assert.strictEqual(inits[0]?.redirect, "manual")
       assert.strictEqual(inits[0]?.keepalive, true)
     }))
+
+  it.effect("with redirects: \"transport\", the app's RequestInit reaches the transport as it is", () =>
+    Effect.gen(function*() {
+      const inits: Array<RequestInit | undefined> = []
+      const fetchStub: typeof globalThis.fetch = (_input, init) => {
+        inits.push(init)
+        return Promise.resolve(json(invitationJson()))
+      }
+      const invitations = yield* invitationsOver(FetchHttpClient.layer, { redirects: "transport" })
+      yield* invitations.create({ emailAddress: "ada@example.com" }).pipe(
+        Effect.provideService(FetchHttpClient.Fetch, fetchStub),
+        Effect.provideService(FetchHttpClient.RequestInit, { keepalive: true })
+      )
+      assert.strictEqual(inits[0]?.redirect, undefined)
+      assert.strictEqual(inits[0]?.keepalive, true)
+    }))
+
+  it.effect("a redirects option that is neither \"client\" nor \"transport\" sends nothing and says so", () =>
+    Effect.gen(function*() {
+      const fake = yield* makeFakeHttp(() => json(invitationJson()))
+      // As a JavaScript caller, or a config read from JSON, could pass it.
+      const options: Partial<ClerkClient.Options> = JSON.parse("{\"redirects\":\"follow\"}")
+      const invitations = yield* invitationsOver(fake.layer, options)
+      const error = yield* Effect.flip(invitations.create({ emailAddress: "ada@example.com" }))
+      assert.strictEqual(error._tag, "ClerkRequestError")
+      assert.include(error.message, "redirects must be \"client\" or \"transport\", not \"follow\"")
+      assert.strictEqual((yield* Ref.get(fake.requests)).length, 0)
+      const problem = ClerkClient.checkOptions({ secretKey: Redacted.make("sk_test_x"), ...options })
+      assert.deepStrictEqual(problem?._op === "InvalidData" ? problem.path : undefined, ["redirects"])
+    }))
 })
 
 describe("nesting", () => {
+  // The depth of a JSON value, the plain way: a value that is neither an object nor an array is 0.
+  const depthOf = (value: unknown): number =>
+    typeof value !== "object" || value === null
+      ? 0
+      : 1 + Math.max(0, ...(Array.isArray(value) ? value : Object.values(value)).map(depthOf))
+
+  it.prop(
+    "nestedDeeperThan(value, max) is depthOf(value) > max, for any JSON value and bound",
+    [FastCheck.jsonValue({ maxDepth: 8 }), FastCheck.integer({ min: 0, max: 10 })],
+    ([value, max]) => {
+      assert.strictEqual(nestedDeeperThan(value, max), depthOf(value) > max)
+      assert.strictEqual(nestedDeeperThan(JSON.parse(`{"__proto__":${JSON.stringify(value)}}`), max), depthOf(value) + 1 > max)
+    }
+  )
   const nested = (depth: number) => {
     let value = "{}"
     for (let i = 0; i < depth; i++) value = `{"a":${value}}`

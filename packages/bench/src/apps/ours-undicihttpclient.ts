@@ -19,7 +19,7 @@ export const main = (apiUrl: string, secretKey: string): Promise<number> =>
     return page.data.length
   }).pipe(
     Effect.provide(Invitations.layer.pipe(
-      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl, timeout: "transport" })),
+      Layer.provide(ClerkClient.layer({ secretKey: Redacted.make(secretKey), apiUrl, timeout: "transport", redirects: "transport" })),
       Layer.provide(UndiciHttpClient.layerWith({ timeout: "30 seconds" }))
     )),
     Effect.runPromise
