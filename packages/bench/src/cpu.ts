@@ -98,10 +98,15 @@ class StubDispatcher extends Undici.Dispatcher {
       Buffer.from(String(body.length))
     ]
     handler.onConnect?.(() => {})
+    // The headers, then the body on the next turn, as a socket's reads deliver them. A body that
+    // ends before its reader attaches (all three in one microtask) leaves undici's `arrayBuffer()`
+    // keeping ~3 KB per request (16.6 MB more heap after every 5,000), which a socket never does.
     queueMicrotask(() => {
       handler.onHeaders?.(200, headers, () => {}, "OK")
-      handler.onData?.(body)
-      handler.onComplete?.([])
+      setImmediate(() => {
+        handler.onData?.(body)
+        handler.onComplete?.([])
+      })
     })
     return true
   }
