@@ -23,7 +23,7 @@ import * as Supervisor from "effect/Supervisor"
 import * as Tracer from "effect/Tracer"
 import * as Http from "node:http"
 import type { Socket } from "node:net"
-import { Agent } from "undici"
+import { Agent, MockAgent, Pool } from "undici"
 
 /** A request as the server received it. */
 interface Received {
@@ -258,6 +258,58 @@ describe("UndiciHttpClient as an HttpClient", () => {
       const error = yield* withClient((client) => Effect.flip(client.get(`${server.url}/gone`)))
       assert.strictEqual(error._tag, "RequestError")
       assert.strictEqual(error.reason, "Transport")
+    }))
+
+  it.scopedLive("an informational 103 before the answer is skipped: the answer is the response", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, res) => {
+        res.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" })
+        sendJson(res, { ok: true }, 201)
+      })
+      const [status, json] = yield* withClient((client) =>
+        Effect.flatMap(client.get(`${server.url}/hints`), (response) => Effect.map(response.json, (json) => [response.status, json] as const))
+      )
+      assert.strictEqual(status, 201)
+      assert.deepStrictEqual(json, { ok: true })
+    }))
+
+  it.scoped("over undici's MockAgent, as in an app's specs", () =>
+    Effect.gen(function*() {
+      const agent = new MockAgent()
+      agent.disableNetConnect()
+      agent.get("http://api.test").intercept({ path: "/v1/things?limit=2", method: "GET" })
+        .reply(200, { data: [1, 2] }, { headers: { "content-type": "application/json", "x-trace": "abc" } })
+      const response = yield* UndiciHttpClient.make(agent).get("http://api.test/v1/things", { urlParams: { limit: 2 } })
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual(response.headers["x-trace"], "abc")
+      assert.deepStrictEqual(yield* response.json, { data: [1, 2] })
+      yield* Effect.promise(() => agent.close())
+    }))
+
+  it.scopedLive("a request interrupted while it waits for a connection is never sent", () =>
+    Effect.gen(function*() {
+      const release = yield* Deferred.make<void>()
+      const server = yield* serve((request, res) => {
+        if (request.url === "/slow") {
+          Effect.runFork(Effect.andThen(Deferred.await(release), () => sendJson(res, { slow: true })))
+        } else {
+          sendJson(res, { url: request.url })
+        }
+      })
+      // One connection: the second request waits in the pool's queue behind the first.
+      const pool = new Pool(server.url, { connections: 1, pipelining: 1 })
+      yield* Effect.addFinalizer(() => Effect.promise(() => pool.destroy()))
+      const client = UndiciHttpClient.make(pool)
+      const slow = yield* Effect.fork(Effect.flatMap(client.get(`${server.url}/slow`), (r) => r.json))
+      yield* Effect.sleep("50 millis")
+      const queued = yield* Effect.fork(client.get(`${server.url}/queued`))
+      yield* Effect.sleep("50 millis")
+      yield* Fiber.interrupt(queued)
+      yield* Deferred.succeed(release, undefined)
+      assert.deepStrictEqual(yield* Fiber.join(slow), { slow: true })
+      // The queued request was aborted before it started: the server only ever saw the first.
+      yield* Effect.sleep("50 millis")
+      assert.deepStrictEqual(server.received.map((r) => r.url), ["/slow"])
     }))
 
   it.scopedLive("a body cut short arrives as a response whose body fails with ResponseError Decode", () =>
