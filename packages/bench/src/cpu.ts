@@ -12,8 +12,8 @@
  *   raw `undici.request`. (Not undici's `MockAgent`: its interceptors cost several times what they
  *   stand in for on a 100-item page.)
  *
- * Also: decoding a 500-item page (ours, decode only) against `JSON.parse`. Run as a child of
- * `main`.
+ * Also: decoding a 500-item page (ours, decode only) against `JSON.parse`, and what a root fiber's
+ * exit costs with no client at all (`rootFiber.ts`). Run as a child of `main`.
  */
 import * as ClerkClient from "@effect-clerk/invitations/ClerkClient"
 import * as Invitation from "@effect-clerk/invitations/Invitation"
@@ -31,6 +31,7 @@ import type { Operation } from "./clients.js"
 import { decodePageSize, invitationId, listPageSize, page, pendingInvitation, revokedInvitation, secretKey } from "./fixtures.js"
 import { isMain } from "./children.js"
 import { serve, settings } from "./ipc.js"
+import * as RootFiber from "./rootFiber.js"
 import { median, round } from "./stats.js"
 
 /** How many calls to time. */
@@ -97,10 +98,31 @@ class StubDispatcher extends Undici.Dispatcher {
       Buffer.from("content-length"),
       Buffer.from(String(body.length))
     ]
-    handler.onConnect?.(() => {})
     // The headers, then the body on the next turn, as a socket's reads deliver them. A body that
     // ends before its reader attaches (all three in one microtask) leaves undici's `arrayBuffer()`
     // keeping ~3 KB per request (16.6 MB more heap after every 5,000), which a socket never does.
+    // Both of undici's handler APIs are answered, as its own dispatchers do: `request`'s handler
+    // speaks the older one, `UndiciHttpClient`'s the newer (`onRequestStart`, `onResponse*`).
+    if (handler.onRequestStart !== undefined) {
+      const controller: Undici.Dispatcher.DispatchController = {
+        aborted: false,
+        paused: false,
+        reason: null,
+        abort: () => {},
+        pause: () => {},
+        resume: () => {}
+      }
+      handler.onRequestStart(controller, {})
+      queueMicrotask(() => {
+        handler.onResponseStart?.(controller, 200, { "content-type": "application/json", "content-length": String(body.length) })
+        setImmediate(() => {
+          handler.onResponseData?.(controller, body)
+          handler.onResponseEnd?.(controller, {})
+        })
+      })
+      return true
+    }
+    handler.onConnect?.(() => {})
     queueMicrotask(() => {
       handler.onHeaders?.(200, headers, () => {}, "OK")
       setImmediate(() => {
@@ -146,8 +168,12 @@ const measureCpu = async (run: (n: number) => Promise<void>, n: number): Promise
   return (used.user + used.system) / n
 }
 
-/** Measures every client on every operation, interleaved, and the 500-item decoding. */
-export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<CpuFigure>; decode: DecodeFigure }> => {
+/** Measures every client on every operation, interleaved, the 500-item decoding and the root fibers. */
+export const measure = async (options: Settings): Promise<{
+  cpu: ReadonlyArray<CpuFigure>
+  decode: DecodeFigure
+  rootFiber: ReadonlyArray<RootFiber.RootFiberFigure>
+}> => {
   const { createClerkClient } = await import("@clerk/backend")
   const clerk = createClerkClient({ secretKey, apiUrl: baseUrl })
   const clerkCall = (op: Op, i: number): Promise<unknown> =>
@@ -268,7 +294,9 @@ export const measure = async (options: Settings): Promise<{ cpu: ReadonlyArray<C
     oursDecodeMs: time(() => decodePage(parsed)),
     oursParseAndDecodeMs: time(() => decodePage(JSON.parse(text)))
   }
-  return { cpu, decode }
+  // What a root fiber's exit costs, with no client at all (see rootFiber.ts).
+  const rootFiber = await RootFiber.measure({ calls: Math.max(200, Math.round(options.calls / 2)), rounds: options.rounds + 2 })
+  return { cpu, decode, rootFiber }
 }
 
 if (isMain(import.meta.url)) serve(() => measure(settings<Settings>()))

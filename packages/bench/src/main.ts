@@ -12,6 +12,7 @@ import * as Bundle from "./bundle.js"
 import type * as Cpu from "./cpu.js"
 import { runChild } from "./ipc.js"
 import * as Report from "./report.js"
+import type * as RootFiber from "./rootFiber.js"
 import * as Stream from "./stream.js"
 import type * as Throughput from "./throughput.js"
 
@@ -59,9 +60,14 @@ if (wanted("throughput")) {
 }
 if (wanted("cpu")) {
   console.error("[bench] CPU per call over a stubbed transport, decoding …")
-  const { cpu, decode } = await runChild<{ cpu: ReadonlyArray<Cpu.CpuFigure>; decode: Cpu.DecodeFigure }>("cpu", cpuSettings, 8 * 60_000)
+  const { cpu, decode, rootFiber } = await runChild<{
+    cpu: ReadonlyArray<Cpu.CpuFigure>
+    decode: Cpu.DecodeFigure
+    rootFiber: ReadonlyArray<RootFiber.RootFiberFigure>
+  }>("cpu", cpuSettings, 8 * 60_000)
   results.cpu = cpu
   results.decode = decode
+  results.rootFiber = rootFiber
   lap("cpu")
 }
 if (wanted("stream")) {
