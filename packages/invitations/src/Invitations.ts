@@ -10,7 +10,8 @@
  * left, by Clerk's clock (learnt from the `Date` of Clerk's answers, one second of tolerance for
  * that header's resolution, so one stamped 2 s or more before the call is never taken); matching
  * the call's parameters (address, public metadata, lifetime); and not returned to another call of
- * this service (calls on one address, or revokes of one id, run one at a time). Otherwise the call
+ * this service (a lookup waits until the other calls on its address or id have ended, and what a
+ * call returned stays claimed while any call that started before it runs). Otherwise the call
  * gives the honest answer: `DuplicateEmail` (an invitation exists that this call cannot show it
  * made) or `InvitationNotRevocable AlreadyRevoked`.
  *

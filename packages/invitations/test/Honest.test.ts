@@ -117,6 +117,28 @@ describe("what another call of the service returned is not taken again", () => {
       assert.strictEqual(error._tag, "DuplicateEmail")
     }).pipe(Effect.provide(stack())))
 
+  it.effect("a call whose attempts time out for over a minute never takes what another call returned meanwhile", () =>
+    Effect.gen(function*() {
+      const invitations = yield* Invitations.Invitations
+      const emulator = yield* ClerkEmulator.ClerkEmulator
+      yield* TestClock.adjust("3600000 millis")
+      // The slow call's first attempt stalls past its 30 s timeout (it is never performed).
+      yield* emulator.injectFaults("create", Fault.Delay({ duration: "31 seconds" }), 1)
+      const slow = yield* Effect.fork(Effect.either(invitations.create({ emailAddress: "ada@example.com" })))
+      yield* TestClock.adjust("1 second")
+      // Meanwhile another call creates the address's invitation and returns it.
+      const theirs = yield* invitations.create({ emailAddress: "ada@example.com" })
+      // The slow call's lookup after its timeout finds that one claimed; its next attempt stalls too,
+      // so it looks again more than a minute after the claim.
+      yield* emulator.injectFaults("create", Fault.Delay({ duration: "31 seconds" }), 1)
+      const outcome = yield* settle(Fiber.join(slow))
+      assert.isTrue(
+        outcome._tag === "Left" ? outcome.left._tag === "DuplicateEmail" : outcome.right.id !== theirs.id,
+        `the slow call returned ${outcome._tag === "Left" ? outcome.left._tag : outcome.right.id}, the other ${theirs.id}`
+      )
+      assert.deepStrictEqual((yield* pendingFor(emulator, "ada@example.com")).map((i) => i.id), [theirs.id])
+    }).pipe(Effect.provide(stack())))
+
   it.effect("10 concurrent revokes of one invitation under faults: one success", () =>
     Effect.gen(function*() {
       const invitations = yield* Invitations.Invitations

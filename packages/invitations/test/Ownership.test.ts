@@ -66,6 +66,39 @@ describe("Ownership", () => {
       assert.strictEqual(yield* Ref.get(most), 1)
     }))
 
+  it.effect("a claim holds past the retention while a call that started before it still runs", () =>
+    Effect.gen(function*() {
+      const ownership = new Ownership()
+      const release = yield* Deferred.make<void>()
+      // A call that may still look up after retries that take longer than the retention.
+      const earlier = yield* Effect.fork(Deferred.await(release).pipe(ownership.track(["k"])))
+      yield* Effect.yieldNow()
+      ownership.claim("k", "inv_1", 0)
+      const later = yield* Effect.fork(Deferred.await(release).pipe(ownership.track(["k"])))
+      const elsewhere = yield* Effect.fork(Deferred.await(release).pipe(ownership.track(["other"])))
+      yield* Effect.yieldNow()
+      assert.isTrue(ownership.claimed("k", "inv_1", 61_000), "the earlier call still runs")
+      assert.isFalse(ownership.claimed("k", "inv_2", 61_000))
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.joinAll([earlier, later, elsewhere])
+      assert.isFalse(ownership.claimed("k", "inv_1", 61_000), "no call from before the claim runs any more")
+    }))
+
+  it.effect("calls that start after a claim, or on other keys, do not hold it past the retention", () =>
+    Effect.gen(function*() {
+      const ownership = new Ownership()
+      const release = yield* Deferred.make<void>()
+      const before = yield* Effect.fork(Deferred.await(release).pipe(ownership.track(["other"])))
+      yield* Effect.yieldNow()
+      ownership.claim("k", "inv_1", 0)
+      const after = yield* Effect.fork(Deferred.await(release).pipe(ownership.track(["k"])))
+      yield* Effect.yieldNow()
+      assert.isTrue(ownership.claimed("k", "inv_1", 60_000))
+      assert.isFalse(ownership.claimed("k", "inv_1", 60_001))
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.joinAll([before, after])
+    }))
+
   it.effect("a claim is seen by another call within the retention, and not past it", () =>
     Effect.sync(() => {
       const ownership = new Ownership()

@@ -3,7 +3,9 @@
  * Invitations service. Calls on the same address (or revokes of the same id) run side by side, but
  * a reconcile lookup waits until no other call on its keys is in flight, and lookups run one at a
  * time: whatever another call was answered is claimed by then. What a call returned stays claimed
- * for a minute, so no reconciling call takes it again. With the server clock (a find must follow
+ * for a minute, and for as long as any call on its key that started before the claim is still
+ * running (a call that retries can look again well past a minute), so no reconciling call takes it
+ * again. With the server clock (a find must follow
  * the call's first attempt) and the call's parameters, a reconciled result is one that only this
  * call can have caused, as far as this process can see.
  *
@@ -14,7 +16,10 @@ import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import type { Invitation } from "../Invitation.js"
 
-/** How long (local clock) a returned invitation stays claimed. @internal */
+/**
+ * How long (local clock) a returned invitation stays claimed at least; longer while a call on its
+ * key that started before the claim is still running. @internal
+ */
 export const claimRetentionMillis = 60_000
 
 /** The calls in flight on one key, and who waits for there to be none. */
@@ -26,6 +31,8 @@ interface InFlight {
 interface Claim {
   readonly ids: Array<string>
   until: number
+  /** The last call number given out when the claim was last made: calls up to it started before it. */
+  after: number
 }
 
 /** Calls in flight per key, one lookup at a time, and claims, owned by one Invitations service. @internal */
@@ -33,7 +40,43 @@ export class Ownership {
   private readonly inFlight = new Map<string, InFlight>()
   private readonly lookups = Effect.unsafeMakeSemaphore(1)
   private readonly claims = new Map<string, Claim>()
+  /** The numbers of the tracked calls still running, per key (looking up or not). */
+  private readonly running = new Map<string, Set<number>>()
+  private calls = 0
   private sweepAt = 1_024
+
+  /** A call on `keys` starts: it counts as in flight, and as running, under a number of its own. */
+  private start(keys: ReadonlyArray<string>): number {
+    const call = ++this.calls
+    this.enter(keys)
+    for (const key of keys) {
+      const numbers = this.running.get(key)
+      if (numbers === undefined) this.running.set(key, new Set([call]))
+      else numbers.add(call)
+    }
+    return call
+  }
+
+  private end(keys: ReadonlyArray<string>, call: number): void {
+    this.leave(keys)
+    for (const key of keys) {
+      const numbers = this.running.get(key)
+      if (numbers !== undefined && numbers.delete(call) && numbers.size === 0) this.running.delete(key)
+    }
+  }
+
+  /** Whether a call on `key` numbered `after` or lower is still running. */
+  private pinned(key: string, after: number): boolean {
+    const numbers = this.running.get(key)
+    if (numbers === undefined) return false
+    for (const call of numbers) if (call <= after) return true
+    return false
+  }
+
+  /** Whether `claim` (on `key`) still holds at local time `now`. */
+  private holds(key: string, claim: Claim, now: number): boolean {
+    return claim.until >= now || this.pinned(key, claim.after)
+  }
 
   private enter(keys: ReadonlyArray<string>): void {
     for (const key of keys) {
@@ -66,9 +109,9 @@ export class Ownership {
   /** Runs `effect`, a call on `keys`, counted as in flight on them until it ends. */
   track(keys: ReadonlyArray<string>) {
     return <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => Effect.acquireUseRelease(
-      Effect.sync(() => this.enter(keys)),
+      Effect.sync(() => this.start(keys)),
       () => effect,
-      () => Effect.sync(() => this.leave(keys))
+      (call) => Effect.sync(() => this.end(keys, call))
     )
   }
 
@@ -88,23 +131,27 @@ export class Ownership {
   /** Records that a call returned invitation `id` for `key`, at local time `now`. */
   claim(key: string, id: string, now: number): void {
     const claim = this.claims.get(key)
-    if (claim === undefined || claim.until < now) {
-      this.claims.set(key, { ids: [id], until: now + claimRetentionMillis })
+    if (claim === undefined || !this.holds(key, claim, now)) {
+      this.claims.set(key, { ids: [id], until: now + claimRetentionMillis, after: this.calls })
       if (this.claims.size >= this.sweepAt) this.sweep(now)
     } else {
       if (!claim.ids.includes(id)) claim.ids.push(id)
       claim.until = now + claimRetentionMillis
+      claim.after = this.calls
     }
   }
 
-  /** Whether another call returned invitation `id` for `key` within the retention. */
+  /**
+   * Whether another call returned invitation `id` for `key` within the retention, or while a call
+   * on `key` that started before that is still running.
+   */
   claimed(key: string, id: string, now: number): boolean {
     const claim = this.claims.get(key)
-    return claim !== undefined && claim.until >= now && claim.ids.includes(id)
+    return claim !== undefined && claim.ids.includes(id) && this.holds(key, claim, now)
   }
 
   private sweep(now: number): void {
-    for (const [key, claim] of this.claims) if (claim.until < now) this.claims.delete(key)
+    for (const [key, claim] of this.claims) if (!this.holds(key, claim, now)) this.claims.delete(key)
     this.sweepAt = Math.max(1_024, this.claims.size * 2)
   }
 }
