@@ -40,8 +40,8 @@ export class Ownership {
   private readonly inFlight = new Map<string, InFlight>()
   private readonly lookups = Effect.unsafeMakeSemaphore(1)
   private readonly claims = new Map<string, Claim>()
-  /** The numbers of the tracked calls still running, per key (looking up or not). */
-  private readonly running = new Map<string, Set<number>>()
+  /** The numbers of the tracked calls still running, per key (looking up or not); one call alone as its number. */
+  private readonly running = new Map<string, number | Set<number>>()
   private calls = 0
   private sweepAt = 1_024
 
@@ -51,7 +51,8 @@ export class Ownership {
     this.enter(keys)
     for (const key of keys) {
       const numbers = this.running.get(key)
-      if (numbers === undefined) this.running.set(key, new Set([call]))
+      if (numbers === undefined) this.running.set(key, call)
+      else if (typeof numbers === "number") this.running.set(key, new Set([numbers, call]))
       else numbers.add(call)
     }
     return call
@@ -61,7 +62,9 @@ export class Ownership {
     this.leave(keys)
     for (const key of keys) {
       const numbers = this.running.get(key)
-      if (numbers !== undefined && numbers.delete(call) && numbers.size === 0) this.running.delete(key)
+      if (numbers === call || (typeof numbers === "object" && numbers.delete(call) && numbers.size === 0)) {
+        this.running.delete(key)
+      }
     }
   }
 
@@ -69,6 +72,7 @@ export class Ownership {
   private pinned(key: string, after: number): boolean {
     const numbers = this.running.get(key)
     if (numbers === undefined) return false
+    if (typeof numbers === "number") return numbers <= after
     for (const call of numbers) if (call <= after) return true
     return false
   }
