@@ -128,8 +128,8 @@ export interface Options {
    * keeps it. By default (`"client"`) each attempt also asks `fetch` not to follow one, by
    * providing `FetchHttpClient.RequestInit` with `redirect: "manual"` (the app's own `RequestInit`
    * kept): `fetch` follows redirects otherwise, and would send a create again to wherever the
-   * `Location` points. Providing a service for each attempt costs every transport time (a create
-   * or a revoke makes about 15–20% fewer calls a second over `UndiciHttpClient`; BENCHMARKS.md).
+   * `Location` points. Providing a service for each attempt costs every transport time (over
+   * `UndiciHttpClient`, 3–7% of the revokes and 10–12% of the creates a second; BENCHMARKS.md).
    * `"transport"` leaves it to an `HttpClient` that never follows a redirect by itself: undici's
    * `request` does not, so neither do `UndiciHttpClient`, `NodeHttpClient.layerUndici` and
    * `NodeHttpClient.layer`. Never set it over `fetch`.
